@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SpecEditor.Data;
+using SpecEditor.Specs;
+
+namespace SpecEditor.Health;
+
+/// <summary>Readiness: the database answers a query.</summary>
+internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return HealthCheckResult.Healthy($"{database.Provider.ToString().ToLowerInvariant()} answers");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"{database.Provider.ToString().ToLowerInvariant()} does not answer: {ex.GetType().Name}");
+        }
+    }
+}
+
+/// <summary>Readiness: the spec store can resolve the base branch.</summary>
+internal sealed class SpecStoreHealthCheck(ISpecStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return HealthCheckResult.Healthy(await store.CheckAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"{store.Kind} store: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>Health endpoints: <c>/health/live</c> (the process answers; no dependencies) and <c>/health/ready</c> (every "ready" check), as JSON.</summary>
+public static class HealthEndpoints
+{
+    public const string ReadyTag = "ready";
+
+    public static IHealthChecksBuilder AddAppHealthChecks(this IServiceCollection services) =>
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<SpecStoreHealthCheck>("store", tags: [ReadyTag]);
+
+    public static IEndpointRouteBuilder MapAppHealth(this IEndpointRouteBuilder routes)
+    {
+        routes.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = WriteAsync });
+        routes.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        return routes;
+    }
+
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
+        json.WriteNumber("uptimeSeconds", Math.Round((DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds));
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            json.WriteString("description", entry.Description);
+            json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
+            if (entry.Data.Count > 0)
+            {
+                json.WriteStartObject("data");
+                foreach (var (key, value) in entry.Data)
+                {
+                    json.WritePropertyName(key);
+                    JsonSerializer.Serialize(json, value?.ToString());
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

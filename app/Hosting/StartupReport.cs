@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace SpecEditor.Hosting;
+
+/// <summary>Runs the app; bad settings and startup problems end it with one clear line each and exit code 2.</summary>
+public static class StartupReport
+{
+    public const int BadSettingsExitCode = 2;
+
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (Describe(ex) is { Count: > 0 } lines)
+        {
+            foreach (var line in lines)
+            {
+                await Console.Error.WriteLineAsync($"spec-editor: cannot start: {line}").ConfigureAwait(false);
+            }
+
+            return BadSettingsExitCode;
+        }
+    }
+
+    /// <summary>The lines to print for a startup failure people can fix; empty for a bug, which keeps its stack trace.</summary>
+    public static IReadOnlyList<string> Describe(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => validation.Failures.ToArray(),
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Describe).ToArray(),
+        StartupException startup => [startup.Message],
+        AppException app => [app.Message],
+        _ => [],
+    };
+}

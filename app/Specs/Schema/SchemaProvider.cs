@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+
+namespace SpecEditor.Specs.Schema;
+
+/// <summary>
+/// The schema in force for a snapshot: the repository's own <c>spec.schema.yml</c> when it has one, otherwise the built-in one.
+/// Parsed schemas are cached by blob id.
+/// </summary>
+public sealed class SchemaProvider(ISpecStore store)
+{
+    private static readonly Lazy<SpecSchema> BuiltIn = new(LoadBuiltIn);
+    private readonly ConcurrentDictionary<string, Lazy<Task<SpecSchema>>> _byBlob = new(StringComparer.Ordinal);
+
+    public static SpecSchema Default => BuiltIn.Value;
+
+    /// <summary>The schema for the snapshot; throws <see cref="InvalidSchemaException"/> when the repository's schema is broken.</summary>
+    public async ValueTask<SpecSchema> GetAsync(RepositorySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.SchemaBlobSha is not { } sha)
+        {
+            return Default;
+        }
+
+        var load = _byBlob.GetOrAdd(sha, key => new Lazy<Task<SpecSchema>>(() => LoadAsync(key)));
+        try
+        {
+            return await load.Value.ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+            _byBlob.TryRemove(sha, out _);
+            throw;
+        }
+    }
+
+    private async Task<SpecSchema> LoadAsync(string sha)
+    {
+        var bytes = await store.ReadBlobAsync(sha, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            return SpecSchema.Parse(SpecText.Decode(bytes).Text, PodPaths.SchemaFileName);
+        }
+        catch (Exception ex) when (ex is SchemaFormatException or Yaml.YamlFormatException)
+        {
+            throw new InvalidSchemaException(ex.Message);
+        }
+    }
+
+    private static SpecSchema LoadBuiltIn()
+    {
+        using var stream = typeof(SchemaProvider).Assembly.GetManifestResourceStream("SpecEditor.Specs.Schema.default-schema.yml")
+            ?? throw new InvalidOperationException("the built-in schema is missing from the assembly");
+        using var reader = new StreamReader(stream);
+        return SpecSchema.Parse(reader.ReadToEnd(), "built-in schema");
+    }
+}

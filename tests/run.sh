@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test project, one after another, and exits non-zero if any test fails.
+#
+# The infra tests need the Pulumi NuGet packages (Pulumi, Pulumi.Aws, Pulumi.Docker, Pulumi.Kubernetes). Where the
+# configured NuGet sources cannot provide them, those tests are skipped with one line saying so; everything else runs.
+# Extra arguments go to every `dotnet test` call (e.g. --filter "FullyQualifiedName~Yaml").
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+configuration="${CONFIGURATION:-Release}"
+results="${TEST_RESULTS_DIR:-$PWD/artifacts/test-results}"
+mkdir -p "$results"
+
+projects=()
+for project in tests/*/*.csproj; do
+  case "$project" in
+    tests/Infra.Tests/*) ;;
+    *) projects+=("$project") ;;
+  esac
+done
+
+if [ -f tests/Infra.Tests/Infra.Tests.csproj ]; then
+  restore_log="$results/infra-restore.log"
+  if dotnet restore tests/Infra.Tests/Infra.Tests.csproj >"$restore_log" 2>&1; then
+    projects+=(tests/Infra.Tests/Infra.Tests.csproj)
+  else
+    missing=$(grep -oE "Unable to find package [A-Za-z0-9.]+" "$restore_log" | sort -u | sed 's/Unable to find package //' | paste -sd, -)
+    echo "SKIPPED infra tests: the Pulumi packages cannot be restored from the configured NuGet sources (${missing:-see $restore_log})."
+  fi
+fi
+
+status=0
+for project in "${projects[@]}"; do
+  name=$(basename "$project" .csproj)
+  echo "==> $name"
+  if ! dotnet test "$project" -c "$configuration" \
+      --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+      --logger "console;verbosity=normal" "$@"; then
+    status=1
+  fi
+done
+
+[ "$status" -eq 0 ] && echo "All test projects passed." || echo "Some tests failed; results are in $results."
+exit "$status"
