@@ -14,7 +14,7 @@ mkdir -p "$results"
 projects=()
 for project in tests/*/*.csproj; do
   case "$project" in
-    tests/Infra.Tests/*) ;;
+    tests/Infra.Tests/* | tests/*Benchmarks*/*) ;;
     *) projects+=("$project") ;;
   esac
 done
