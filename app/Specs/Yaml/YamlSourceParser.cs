@@ -53,6 +53,12 @@ public static class YamlSourceParser
         {
             throw new YamlFormatException(Clean(ex.Message), (int)ex.Start.Line, (int)ex.Start.Column);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (e.g. an unclosed flow sequence); it is still bad YAML.
+            var (line, column) = state.LastPosition;
+            throw new YamlFormatException("malformed YAML after this point", line, column);
+        }
     }
 
     private static string Clean(string message)
@@ -95,6 +101,8 @@ public static class YamlSourceParser
         private readonly Dictionary<string, YamlNode> _anchors = new(StringComparer.Ordinal);
         private int _nodes;
 
+        public (int Line, int Column) LastPosition { get; private set; } = (1, 1);
+
         public ParsingEvent Peek()
         {
             if (parser.Current is null && !parser.MoveNext())
@@ -102,7 +110,8 @@ public static class YamlSourceParser
                 throw new YamlFormatException("unexpected end of file");
             }
 
-            return parser.Current!;
+            LastPosition = ((int)parser.Current!.End.Line, (int)parser.Current.End.Column);
+            return parser.Current;
         }
 
         public T Expect<T>()
