@@ -52,9 +52,18 @@ public sealed class ParsedSpec
             return new ParsedSpec(null, null, $"the file is {bytes.Length} bytes, more than the {maxBytes} allowed (MAX_SPEC_BYTES)");
         }
 
+        SpecText text;
         try
         {
-            var text = SpecText.Decode(bytes);
+            text = SpecText.Decode(bytes);
+        }
+        catch (YamlFormatException ex)
+        {
+            return new ParsedSpec(null, null, ex.Message);
+        }
+
+        try
+        {
             var root = YamlSourceParser.Parse(text.Text);
             return root is YamlMapping mapping
                 ? new ParsedSpec(text, mapping, null)
@@ -62,7 +71,8 @@ public sealed class ParsedSpec
         }
         catch (YamlFormatException ex)
         {
-            return new ParsedSpec(null, null, "invalid YAML at " + ex.Describe());
+            // Keep the text: the pod page shows the broken file so people can see what to fix.
+            return new ParsedSpec(text, null, "invalid YAML at " + ex.Describe());
         }
     }
 
