@@ -6,4 +6,4 @@ if (args is [HealthCheckCommand.Name, .. var probeArgs])
     return await HealthCheckCommand.RunAsync(probeArgs);
 }
 
-return await StartupReport.RunAsync(SpecEditorApp.Create(args));
+return await StartupReport.RunAsync(() => SpecEditorApp.Create(args));

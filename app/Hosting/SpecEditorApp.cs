@@ -34,6 +34,7 @@ public static class SpecEditorApp
         builder.AddWeb();
         builder.Services.AddAppHealthChecks();
         configure?.Invoke(builder);
+        SettingsRegistration.ThrowIfInvalid(builder.Services, builder.Configuration);
 
         var app = builder.Build();
         app.UseWeb();
@@ -64,19 +65,31 @@ public static class SpecEditorApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Lifetime", LogLevel.Information);
 
+        // A failed start is reported once, by StartupReport, as plain lines (or the stack trace of a bug).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
-            .Configure<IOptions<HostingSettings>>((kestrel, hosting) =>
+            .Configure<IConfiguration>((kestrel, configuration) =>
             {
-                var settings = hosting.Value;
+                // Kestrel reads this while the app is built, before settings are validated at start: bind the raw values here
+                // and leave bad ones to the validator, which reports every bad setting at once.
+                var settings = configuration.Get<HostingSettings>() ?? new HostingSettings();
                 kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
-                kestrel.Listen(settings.Address, settings.PortNumber);
+                if (!settings.Validate().Any())
+                {
+                    kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+                    kestrel.Listen(settings.Address, settings.PortNumber);
+                }
             });
 
         builder.Services.AddDataProtection().SetApplicationName("spec-editor");
         builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<IOptions<HostingSettings>, ILoggerFactory>((keys, hosting, loggers) =>
-                keys.XmlRepository ??= new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(hosting.Value.DataDir, "keys")), loggers));
+            .Configure<IConfiguration, ILoggerFactory>((keys, configuration, loggers) =>
+            {
+                // Resolved while endpoints are mapped, before settings are validated: read the raw value.
+                var dataDir = (configuration.Get<HostingSettings>() ?? new HostingSettings()).DataDir;
+                keys.XmlRepository ??= new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(dataDir, "keys")), loggers);
+            });
         return builder;
     }
 

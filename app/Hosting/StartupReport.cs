@@ -7,10 +7,11 @@ public static class StartupReport
 {
     public const int BadSettingsExitCode = 2;
 
-    public static async Task<int> RunAsync(WebApplication app)
+    public static async Task<int> RunAsync(Func<WebApplication> create)
     {
         try
         {
+            await using var app = create();
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }
@@ -28,6 +29,7 @@ public static class StartupReport
     /// <summary>The lines to print for a startup failure people can fix; empty for a bug, which keeps its stack trace.</summary>
     public static IReadOnlyList<string> Describe(Exception exception) => exception switch
     {
+        InvalidSettingsException settings => settings.Failures,
         OptionsValidationException validation => validation.Failures.ToArray(),
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Describe).ToArray(),
         StartupException startup => [startup.Message],
