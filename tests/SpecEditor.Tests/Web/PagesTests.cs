@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using SpecEditor.Tests.TestSupport;
+
+namespace SpecEditor.Tests.Web;
+
+/// <summary>
+/// The server-rendered pages as a browser without JavaScript uses them: plain GETs and form posts with the antiforgery token.
+/// </summary>
+public sealed partial class PagesTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+    private HttpClient _browser = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = await TestApp.StartAsync();
+        _browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = _app.BaseAddress };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _browser.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_dashboard_groups_pods_by_customer_with_environment_badges()
+    {
+        var html = await GetPageAsync("/");
+
+        Assert.Contains("data-customer=\"acme\"", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/pods/acme/prd\"", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"badge env-stg\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Editing_a_pod_without_javascript_previews_the_diff_then_submits_a_change()
+    {
+        var page = await GetPageAsync("/pods/acme/dev");
+        var form = Form(page, "edit-form");
+
+        form["f:spec.compute.instance_type"] = "t3.large";
+        var preview = await PostAsync("/pods/acme/dev?handler=Preview", form);
+        Assert.Equal(HttpStatusCode.OK, preview.Status);
+        Assert.Contains("+    instance_type: t3.large", WebUtility.HtmlDecode(preview.Html), StringComparison.Ordinal);
+
+        var confirm = Form(preview.Html, "preview");
+        confirm["Message"] = "Scale acme dev";
+        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", confirm);
+        Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
+        Assert.Matches("^/changes/[0-9]+/submitted$", submitted.Location!);
+
+        var done = await GetPageAsync(submitted.Location!);
+        Assert.Contains("Scale acme dev", done, StringComparison.Ordinal);
+        var changes = await GetPageAsync("/changes");
+        Assert.Contains("Scale acme dev", changes, StringComparison.Ordinal);
+        var dashboard = await GetPageAsync("/");
+        Assert.Contains("marker open", dashboard, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_values_come_back_on_the_form_with_the_rule_next_to_the_field()
+    {
+        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        form["f:spec.compute.instance_name"] = "Not Valid!";
+
+        var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Contains("data-testid=\"errors\"", response.Html, StringComparison.Ordinal);
+        Assert.Contains("(pattern)", response.Html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Not Valid!\"", response.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_is_refused()
+    {
+        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        form.Remove("__RequestVerificationToken");
+
+        var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal(["main"], new GitCli(_app.RepositoryPath).Branches());
+    }
+
+    [Fact]
+    public async Task Creating_a_pod_from_the_form_opens_a_change_with_the_new_file()
+    {
+        var form = Form(await GetPageAsync("/pods/new"), "new-form");
+        form["Customer"] = "initrode";
+        form["Environment"] = "prd";
+        form["f:spec.compute.instance_name"] = "initrode-web";
+
+        var preview = await PostAsync("/pods/new?handler=Preview", form);
+        Assert.Contains("+++ b/specs/initrode/prd/spec.yml", WebUtility.HtmlDecode(preview.Html), StringComparison.Ordinal);
+        var submitted = await PostAsync("/pods/new?handler=Submit", Form(preview.Html, "preview"));
+
+        Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
+        var branch = new GitCli(_app.RepositoryPath).Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal));
+        Assert.Contains("instance_name: initrode-web", new GitCli(_app.RepositoryPath).Show(branch, "specs/initrode/prd/spec.yml"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/pods/nobody/dev")]
+    [InlineData("/pods/ACME/dev")]
+    [InlineData("/changes/999")]
+    [InlineData("/no/such/page")]
+    public async Task Missing_things_get_a_friendly_404_page(string path)
+    {
+        using var response = await _browser.GetAsync(path, TestContext.Current.CancellationToken);
+        var html = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("There is nothing at this address", html, StringComparison.Ordinal);
+        Assert.Contains("Back to the pods", html, StringComparison.Ordinal);
+    }
+
+    private async Task<string> GetPageAsync(string path)
+    {
+        using var response = await _browser.GetAsync(path, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
+
+    private async Task<(HttpStatusCode Status, string Html, string? Location)> PostAsync(string path, Dictionary<string, string> form)
+    {
+        using var content = new FormUrlEncodedContent(form);
+        using var response = await _browser.PostAsync(path, content, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), response.Headers.Location?.ToString());
+    }
+
+    /// <summary>The inputs a browser would post for the form marked with the test id (last value wins, as with checkboxes).</summary>
+    private static Dictionary<string, string> Form(string html, string testId)
+    {
+        var start = html.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no form {testId} on the page");
+        var formStart = html.LastIndexOf("<form", start, StringComparison.Ordinal);
+        var body = html[formStart..html.IndexOf("</form>", start, StringComparison.Ordinal)];
+        var values = new Dictionary<string, string>();
+        foreach (Match input in InputPattern().Matches(body))
+        {
+            var tag = input.Value;
+            var name = WebUtility.HtmlDecode(Attribute(tag, "name") ?? "");
+            if (name.Length == 0 || (tag.Contains("type=\"checkbox\"", StringComparison.Ordinal) && !tag.Contains("checked", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            values[name] = WebUtility.HtmlDecode(Attribute(tag, "value") ?? "");
+        }
+
+        foreach (Match select in SelectPattern().Matches(body))
+        {
+            var selected = SelectedPattern().Match(select.Groups["options"].Value);
+            values[WebUtility.HtmlDecode(select.Groups["name"].Value)] = selected.Success ? WebUtility.HtmlDecode(selected.Groups["value"].Value) : "";
+        }
+
+        return values;
+    }
+
+    private static string? Attribute(string tag, string name)
+    {
+        var match = Regex.Match(tag, $"\\s{name}=\"(?<v>[^\"]*)\"");
+        return match.Success ? match.Groups["v"].Value : null;
+    }
+
+    [GeneratedRegex("<input[^>]*>")]
+    private static partial Regex InputPattern();
+
+    [GeneratedRegex("<select[^>]*name=\"(?<name>[^\"]+)\"[^>]*>(?<options>.*?)</select>", RegexOptions.Singleline)]
+    private static partial Regex SelectPattern();
+
+    [GeneratedRegex("<option value=\"(?<value>[^\"]*)\" selected=\"selected\"")]
+    private static partial Regex SelectedPattern();
+}
