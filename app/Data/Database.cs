@@ -8,55 +8,64 @@ namespace SpecEditor.Data;
 /// <summary>Opens connections to the app's database: SQLite by default, PostgreSQL for shared or production use.</summary>
 public sealed class Database : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource? _postgres;
-    private readonly string _connectionString;
+    private readonly IConnectionSource _source;
 
     public Database(IOptions<DatabaseSettings> options)
     {
         var settings = options.Value;
         Provider = settings.Provider;
-        _connectionString = settings.ConnectionString();
-        if (Provider == DatabaseProvider.Postgres)
-        {
-            _postgres = NpgsqlDataSource.Create(_connectionString);
-        }
+        _source = Provider == DatabaseProvider.Postgres
+            ? PostgresSource.Create(settings.ConnectionString())
+            : new SqliteSource(settings.ConnectionString());
     }
 
     public DatabaseProvider Provider { get; }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        if (_postgres is not null)
-        {
-            return await _postgres.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default) => _source.OpenAsync(cancellationToken);
 
     /// <summary>True when the exception is the database refusing a row that breaks a unique index.</summary>
     public static bool IsUniqueViolation(Exception exception) => exception switch
     {
         SqliteException { SqliteErrorCode: 19 } => true, // SQLITE_CONSTRAINT
-        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
+        DbException { SqlState: "23505" } => true, // PostgreSQL unique_violation
         _ => false,
     };
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+
+    // The PostgreSQL source lives in its own class so the Npgsql assembly is only loaded when PostgreSQL is configured.
+    private interface IConnectionSource : IAsyncDisposable
     {
-        if (_postgres is not null)
+        Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+    }
+
+    private sealed class SqliteSource(string connectionString) : IConnectionSource
+    {
+        public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
         {
-            await _postgres.DisposeAsync().ConfigureAwait(false);
+            var connection = new SqliteConnection(connectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class PostgresSource(NpgsqlDataSource dataSource) : IConnectionSource
+    {
+        public static PostgresSource Create(string connectionString) => new(NpgsqlDataSource.Create(connectionString));
+
+        public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+            await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+        public ValueTask DisposeAsync() => dataSource.DisposeAsync();
     }
 }

@@ -69,7 +69,14 @@ public sealed class DatabaseSettings : ISettings
             throw new FormatException("must start with postgres://, postgresql:// or sqlite://");
         }
 
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) || uri.AbsolutePath.Trim('/').Length == 0)
+        return PostgresConnectionString(Url);
+    }
+
+    // Separate from the SQLite path so the Npgsql assembly is only loaded when PostgreSQL is configured.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string PostgresConnectionString(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) || uri.AbsolutePath.Trim('/').Length == 0)
         {
             throw new FormatException("a postgres URL needs a host and a database, e.g. postgres://user:password@db:5432/spec_editor");
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,6 +45,8 @@ public static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
+    private static readonly double StartedAtSeconds = Environment.TickCount64 / 1000.0;
+
     public static IHealthChecksBuilder AddAppHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
@@ -66,7 +67,7 @@ public static class HealthEndpoints
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
         json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
-        json.WriteNumber("uptimeSeconds", Math.Round((DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds));
+        json.WriteNumber("uptimeSeconds", Math.Round(Environment.TickCount64 / 1000.0 - StartedAtSeconds));
         json.WriteStartObject("checks");
         foreach (var (name, entry) in report.Entries)
         {

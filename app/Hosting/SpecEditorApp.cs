@@ -83,6 +83,11 @@ public static class SpecEditorApp
             });
 
         builder.Services.AddDataProtection().SetApplicationName("spec-editor");
+
+        // Data protection loads its key ring eagerly in a hosted service; load it on first use instead (the first form or
+        // sign-in), which keeps start-up fast and idle memory low. Keys are the same either way.
+        var eagerKeyRing = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
+        eagerKeyRing.ForEach(d => builder.Services.Remove(d));
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<IConfiguration, ILoggerFactory>((keys, configuration, loggers) =>
             {
