@@ -33,6 +33,8 @@ public static class StartupReport
         OptionsValidationException validation => validation.Failures.ToArray(),
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Describe).ToArray(),
         StartupException startup => [startup.Message],
+        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } inUse =>
+            [$"PORT: {inUse.Message.Replace("Failed to bind to address ", "", StringComparison.Ordinal).TrimEnd('.')} (another process is listening there; choose another PORT)"],
         AppException app => [app.Message],
         _ => [],
     };
