@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Pulumi;
 using Pulumi.Aws.Ecr;
 using Pulumi.Aws.Ecr.Inputs;
@@ -107,7 +106,7 @@ internal sealed class ContainerImage : ComponentResource
             EncryptionConfigurations = new RepositoryEncryptionConfigurationArgs { EncryptionType = "AES256" },
             // `pulumi destroy` must succeed with images still inside.
             ForceDelete = true,
-            Tags = args.Tags.ToImmutableDictionary(),
+            Tags = AwsTags.Named(args.Tags, args.RepositoryName),
         }, new CustomResourceOptions { Parent = this });
 
         _ = new LifecyclePolicy(name, new LifecyclePolicyArgs

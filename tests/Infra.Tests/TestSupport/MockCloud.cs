@@ -5,7 +5,8 @@ using Pulumi.Testing;
 namespace SpecEditor.Infra.Tests.TestSupport;
 
 /// <summary>A resource the program declared, with the inputs it sent to the engine.</summary>
-internal sealed record RecordedResource(string Type, string Name, ImmutableDictionary<string, object> Inputs)
+/// <param name="Provider">The provider reference (<c>urn::id</c>) the resource was declared with; empty for the default one.</param>
+internal sealed record RecordedResource(string Type, string Name, ImmutableDictionary<string, object> Inputs, string Provider = "")
 {
     /// <summary>The input at a dotted path (<c>metadataOptions.httpTokens</c>, <c>ingress[0].fromPort</c>), or null.</summary>
     public object? Get(string path)
@@ -110,7 +111,7 @@ internal sealed class MockCloud
         var name = args.Name!;
         lock (resources)
         {
-            resources.Add(new RecordedResource(type, name, args.Inputs));
+            resources.Add(new RecordedResource(type, name, args.Inputs, args.Provider ?? ""));
         }
 
         var state = new Dictionary<string, object>(args.Inputs);
@@ -237,4 +238,10 @@ internal sealed class MockCloud
     }
 
     private static ImmutableDictionary<string, object> Map(string key, object value) => ImmutableDictionary<string, object>.Empty.Add(key, value);
+}
+
+internal static class RecordedValues
+{
+    /// <summary>A nested object of a resource's inputs (a rule, a container), readable with the same path helpers.</summary>
+    public static RecordedResource AsRecorded(this object value) => new("", "", (ImmutableDictionary<string, object>)value);
 }
