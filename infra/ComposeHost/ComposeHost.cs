@@ -222,11 +222,12 @@ internal sealed class ComposeHost : ComponentResource
             StopInstanceBeforeDetaching = true,
         }, new CustomResourceOptions { Parent = this, DeleteBeforeReplace = true });
 
+        // The address moves from the old host to its replacement: release it first, then associate it again.
         _ = new EipAssociation(name, new EipAssociationArgs
         {
             AllocationId = address.AllocationId,
             InstanceId = instance.Id,
-        }, self);
+        }, new CustomResourceOptions { Parent = this, DeleteBeforeReplace = true });
 
         InstanceId = instance.Id;
         PublicIp = address.PublicIp;
