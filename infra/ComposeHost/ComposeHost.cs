@@ -49,7 +49,7 @@ internal sealed class ComposeHost : ComponentResource
 
         var securityGroup = new SecurityGroup(name, new SecurityGroupArgs
         {
-            Description = $"Spec Editor host ({settings.Stack}): the app port in, HTTPS out",
+            Description = $"Spec Editor compose host ({settings.Stack})",
             VpcId = subnet.Apply(s => s.VpcId),
             Ingress = settings.App.AllowedCidrs.Select(cidr => new SecurityGroupIngressArgs
             {

@@ -19,8 +19,5 @@ internal sealed class SecretString
 
     public Output<string> ToOutput() => Output.CreateSecret(value);
 
-    /// <summary>The plain value, for validation only (never for a resource input or a message).</summary>
-    internal string Reveal() => value;
-
     public override string ToString() => "[secret]";
 }

@@ -225,7 +225,7 @@ public sealed class StackSettingsReaderTests
 
         Assert.Equal("acme-platform", ghcr.Owner);
         Assert.Equal("Acme-Platform", ghcr.Username);
-        Assert.Equal(StackConfigs.GhcrPushToken, ghcr.PullToken.Reveal());
+        Assert.Same(ghcr.PushToken, ghcr.PullToken);
     }
 
     [Fact]
@@ -252,12 +252,14 @@ public sealed class StackSettingsReaderTests
     }
 
     [Fact]
-    public void Secrets_print_as_a_placeholder()
+    public async Task Secrets_print_as_a_placeholder_and_reach_resources_as_pulumi_secrets()
     {
         var settings = StackConfigs.Settings(StackConfigs.For("ec2", "ghcr"));
 
         Assert.Equal("[secret]", settings.App.Secrets["GH_TOKEN"].ToString());
         Assert.DoesNotContain(StackConfigs.GhcrPushToken, settings.ToString(), StringComparison.Ordinal);
+        Assert.True(await Pulumi.Output.IsSecretAsync(settings.App.Secrets["GH_TOKEN"].ToOutput()));
+        Assert.True(await Pulumi.Output.IsSecretAsync(settings.Image.Ghcr!.PushToken.ToOutput()));
     }
 
     [Fact]
