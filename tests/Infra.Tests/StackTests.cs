@@ -32,6 +32,16 @@ public sealed class StackTests
 
     [Theory]
     [MemberData(nameof(StackConfigs.Combinations), MemberType = typeof(StackConfigs))]
+    public async Task A_preview_declares_the_same_resources_as_an_update(string target, string registry)
+    {
+        var preview = await StackRun.RunAsync(StackConfigs.For(target, registry), preview: true);
+        var update = await StackRun.RunAsync(StackConfigs.For(target, registry));
+
+        Assert.Equal(update.Resources.Select(r => $"{r.Type}::{r.Name}").Order(StringComparer.Ordinal), preview.Resources.Select(r => $"{r.Type}::{r.Name}").Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(StackConfigs.Combinations), MemberType = typeof(StackConfigs))]
     public async Task Every_taggable_aws_resource_carries_the_standard_and_extra_tags(string target, string registry)
     {
         var run = await StackRun.RunAsync(StackConfigs.For(target, registry));

@@ -21,14 +21,14 @@ internal sealed class StackRun
     /// <summary>Stack outputs as the program returned them (mostly <see cref="Output{T}"/>).</summary>
     public IDictionary<string, object?> Outputs { get; }
 
-    /// <summary>Reads the config through the real settings reader and runs the program (not a preview) with mocks.</summary>
-    public static async Task<StackRun> RunAsync(IReadOnlyDictionary<string, string> config, string stack = "dev", MockCloudOptions? options = null)
+    /// <summary>Reads the config through the real settings reader and runs the program with mocks (an update unless <paramref name="preview"/>).</summary>
+    public static async Task<StackRun> RunAsync(IReadOnlyDictionary<string, string> config, string stack = "dev", MockCloudOptions? options = null, bool preview = false)
     {
         var cloud = new MockCloud(options ?? new MockCloudOptions());
         var root = RepositoryRoot.Path;
         var (_, outputs) = await Deployment.TestAsync(
             cloud.Mock.Object,
-            new TestOptions { ProjectName = StackConfigs.Project, StackName = stack, IsPreview = false, RootDirectory = root },
+            new TestOptions { ProjectName = StackConfigs.Project, StackName = stack, IsPreview = preview, RootDirectory = root },
             () =>
             {
                 var settings = StackSettingsReader.Read(new DictionaryConfigSource(config), StackConfigs.Project, stack);
