@@ -24,7 +24,7 @@ if [ -f tests/Infra.Tests/Infra.Tests.csproj ]; then
   if dotnet restore tests/Infra.Tests/Infra.Tests.csproj >"$restore_log" 2>&1; then
     projects+=(tests/Infra.Tests/Infra.Tests.csproj)
   else
-    missing=$(grep -oE "Unable to find package [A-Za-z0-9.]+" "$restore_log" | sort -u | sed 's/Unable to find package //' | paste -sd, -)
+    missing=$(grep -oE "Unable to find package [A-Za-z0-9.]+" "$restore_log" | sort -u | sed -e 's/Unable to find package //' -e 's/\.$//' | paste -sd, -)
     echo "SKIPPED infra tests: the Pulumi packages cannot be restored from the configured NuGet sources (${missing:-see $restore_log})."
   fi
 fi

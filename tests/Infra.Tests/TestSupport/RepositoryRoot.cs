@@ -1,0 +1,22 @@
+namespace SpecEditor.Infra.Tests.TestSupport;
+
+/// <summary>The repository root (where Pulumi.yaml is), found from the test assembly's folder.</summary>
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    public static string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    private static string Find()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "Pulumi.yaml")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Pulumi.yaml above {AppContext.BaseDirectory}");
+    }
+}
