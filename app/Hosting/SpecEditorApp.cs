@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
+using SpecEditor.Auth;
+using SpecEditor.Auth.SessionKeys;
 using SpecEditor.Data;
 using SpecEditor.Health;
 using SpecEditor.Specs;
@@ -37,6 +36,7 @@ public static class SpecEditorApp
 
         var app = builder.Build();
         app.UseWeb();
+        app.UseSignIn();
         app.MapAppHealth();
         app.MapSpecsApi();
         app.MapWebPages();
@@ -73,10 +73,7 @@ public static class SpecEditorApp
                 kestrel.Listen(settings.Address, settings.PortNumber);
             });
 
-        builder.Services.AddDataProtection().SetApplicationName("spec-editor");
-        builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<IOptions<HostingSettings>, ILoggerFactory>((keys, hosting, loggers) =>
-                keys.XmlRepository ??= new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(hosting.Value.DataDir, "keys")), loggers));
+        builder.Services.AddSessionKeys();
         return builder;
     }
 
