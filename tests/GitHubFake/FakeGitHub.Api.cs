@@ -35,7 +35,13 @@ public sealed partial class FakeGitHub
         var repository = _repositories.FirstOrDefault(r => string.Equals(r.FullName, $"{match.Groups[1].Value}/{match.Groups[2].Value}", StringComparison.OrdinalIgnoreCase));
         if (repository is null || (repository.Private && !CanRead(credential)))
         {
-            return Error(404, "Not Found", "/repos/repos#get-a-repository");
+            var hidden = Error(404, "Not Found", "/repos/repos#get-a-repository");
+            if (repository is not null && credential is not null)
+            {
+                hidden.Headers["X-Accepted-OAuth-Scopes"] = "repo";
+            }
+
+            return hidden;
         }
 
         var rest = match.Groups[3].Value;
