@@ -16,6 +16,7 @@ public sealed class GitHubWorld : IAsyncDisposable
     public const string Repository = "acme/specs";
 
     private readonly List<HttpClient> _clients = [];
+    private readonly List<TestApp> _apps = [];
 
     private GitHubWorld(FakeGitHub fake, FakeRepository repo, FakeUser bot, string serviceToken)
     {
@@ -41,6 +42,9 @@ public sealed class GitHubWorld : IAsyncDisposable
     public FakeUser Bob { get; }
 
     public TestApp App { get; private set; } = null!;
+
+    /// <summary>The settings the app was started with.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();
 
     public static string Spec(string customer, string environment, string instanceType = "t3.small", bool waf = false) =>
         $"""
@@ -98,6 +102,7 @@ public sealed class GitHubWorld : IAsyncDisposable
             merged[key] = value;
         }
 
+        world.Settings = merged;
         try
         {
             world.App = await TestApp.StartAsync(merged);
@@ -109,6 +114,20 @@ public sealed class GitHubWorld : IAsyncDisposable
         }
 
         return world;
+    }
+
+    /// <summary>Another instance of the app on the same fake GitHub (a replica or a restart), with the same settings plus overrides.</summary>
+    public async Task<TestApp> StartAnotherAppAsync(IReadOnlyDictionary<string, string?> overrides)
+    {
+        var settings = new Dictionary<string, string?>(Settings);
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        var app = await TestApp.StartAsync(settings);
+        _apps.Add(app);
+        return app;
     }
 
     /// <summary>Signs the user in through the real OAuth redirects (app → GitHub authorize → app callback) and returns their browser-like client.</summary>
@@ -154,6 +173,11 @@ public sealed class GitHubWorld : IAsyncDisposable
         foreach (var client in _clients)
         {
             client.Dispose();
+        }
+
+        foreach (var app in _apps)
+        {
+            await app.DisposeAsync();
         }
 
         if (App is not null)
