@@ -18,7 +18,8 @@ public sealed class GitHubHealthTests
         var data = github.GetProperty("data");
         Assert.Equal("repo", data.GetProperty("tokenScopes").GetString());
         Assert.Equal("5000", data.GetProperty("rateLimitLimit").GetString());
-        Assert.Equal(world.Fake.RateLimitOf("spec-bot").Remaining.ToString(System.Globalization.CultureInfo.InvariantCulture), data.GetProperty("rateLimitRemaining").GetString());
+        // The store check runs beside this one and may spend one request first.
+        Assert.InRange(int.Parse(data.GetProperty("rateLimitRemaining").GetString()!, System.Globalization.CultureInfo.InvariantCulture), 4998, 5000);
         Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
         Assert.DoesNotContain(world.ServiceToken, ready.GetRawText(), StringComparison.Ordinal);
 
