@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using SpecEditor.Specs.GitHub.Http;
 
 namespace SpecEditor.Auth;
 
@@ -16,12 +14,8 @@ public sealed class TokenAuthenticationHandler(
     ILoggerFactory loggers,
     UrlEncoder encoder,
     GitHubUserLookup lookup,
-    AccessPolicy access,
-    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
+    AccessPolicy access) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
-    private static readonly TimeSpan Remember = TimeSpan.FromMinutes(5);
-    private static readonly ConcurrentDictionary<string, (GitHubIdentity Identity, DateTimeOffset Until)> Known = new(StringComparer.Ordinal);
-
     public static bool HasToken(HttpContext context) => Token(context) is not null;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -31,23 +25,11 @@ public sealed class TokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = RateLimitTracker.CredentialKey(token);
-        var now = clock.GetUtcNow();
-        if (!Known.TryGetValue(key, out var known) || known.Until < now)
-        {
-            // A refused token or a refused user ends the request with GitHub's reason (401 or 403), as sign-in would.
-            var identity = await lookup.LookupAsync(token, Context.RequestAborted).ConfigureAwait(false);
-            access.EnsureAllowed(identity);
-            if (Known.Count > 10_000)
-            {
-                Known.Clear();
-            }
+        // A refused token or a refused user ends the request with GitHub's reason (401 or 403), as sign-in would.
+        var identity = await lookup.LookupRememberedAsync(token, Context.RequestAborted).ConfigureAwait(false);
+        access.EnsureAllowed(identity);
 
-            known = (identity, now + Remember);
-            Known[key] = known;
-        }
-
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(known.Identity.ToClaims(), Scheme.Name));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(identity.ToClaims(), Scheme.Name));
         var properties = new AuthenticationProperties();
         properties.StoreTokens([new AuthenticationToken { Name = CurrentUser.TokenName, Value = token }]);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name));

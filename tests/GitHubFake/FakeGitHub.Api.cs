@@ -436,8 +436,8 @@ public sealed partial class FakeGitHub
                 ["url"] = Api($"repos/{repository.FullName}/check-runs/{c.Id}"),
                 ["html_url"] = Web($"{repository.FullName}/runs/{c.Id}"),
                 ["details_url"] = Web($"{repository.FullName}/runs/{c.Id}"),
-                ["started_at"] = Time(Clock.GetUtcNow()),
-                ["completed_at"] = c.Status == "completed" ? Time(Clock.GetUtcNow()) : null,
+                ["started_at"] = Time(c.At),
+                ["completed_at"] = c.Status == "completed" ? Time(c.At) : null,
             }).ToArray();
             return new Answer(200, new JsonObject { ["total_count"] = runs.Length, ["check_runs"] = new JsonArray(runs) });
         }
@@ -461,8 +461,8 @@ public sealed partial class FakeGitHub
                     ["context"] = s.Context,
                     ["description"] = s.Context,
                     ["target_url"] = s.TargetUrl,
-                    ["created_at"] = Time(Clock.GetUtcNow()),
-                    ["updated_at"] = Time(Clock.GetUtcNow()),
+                    ["created_at"] = Time(s.At),
+                    ["updated_at"] = Time(s.At),
                 }).ToArray()),
                 ["repository"] = RepositoryJson(repository, null),
             });
@@ -787,8 +787,8 @@ public sealed partial class FakeGitHub
             ["html_url"] = Web(repository.FullName),
             ["url"] = Api($"repos/{repository.FullName}"),
             ["default_branch"] = repository.DefaultBranch,
-            ["created_at"] = Time(DateTimeOffset.UnixEpoch),
-            ["updated_at"] = Time(Clock.GetUtcNow()),
+            ["created_at"] = Time(repository.CreatedAt),
+            ["updated_at"] = Time(repository.CreatedAt),
         };
         if (user is not null)
         {

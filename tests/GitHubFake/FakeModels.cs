@@ -62,9 +62,9 @@ public sealed class FakePull
 
 public sealed record FakeReview(long Id, string Login, string State, DateTimeOffset SubmittedAt);
 
-public sealed record FakeCheckRun(long Id, string Sha, string Name, string Status, string? Conclusion);
+public sealed record FakeCheckRun(long Id, string Sha, string Name, string Status, string? Conclusion, DateTimeOffset At);
 
-public sealed record FakeStatus(long Id, string Sha, string Context, string State, string? TargetUrl);
+public sealed record FakeStatus(long Id, string Sha, string Context, string State, string? TargetUrl, DateTimeOffset At);
 
 public sealed class FakeRun
 {

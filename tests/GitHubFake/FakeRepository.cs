@@ -16,7 +16,10 @@ public sealed class FakeRepository
         Name = name;
         DefaultBranch = defaultBranch;
         Private = isPrivate;
+        CreatedAt = server.Clock.GetUtcNow();
     }
+
+    public DateTimeOffset CreatedAt { get; }
 
     public long Id { get; }
 
@@ -177,7 +180,7 @@ public sealed class FakeRepository
     {
         lock (_server.Gate)
         {
-            CheckRuns.Add(new FakeCheckRun(_server.NextId(), sha, name, status, conclusion));
+            CheckRuns.Add(new FakeCheckRun(_server.NextId(), sha, name, status, conclusion, _server.Clock.GetUtcNow()));
         }
     }
 
@@ -185,7 +188,7 @@ public sealed class FakeRepository
     {
         lock (_server.Gate)
         {
-            Statuses.Add(new FakeStatus(_server.NextId(), sha, context, state, targetUrl));
+            Statuses.Add(new FakeStatus(_server.NextId(), sha, context, state, targetUrl, _server.Clock.GetUtcNow()));
         }
     }
 

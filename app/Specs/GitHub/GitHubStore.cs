@@ -256,8 +256,16 @@ public sealed partial class GitHubStore : ISpecStore
     public async Task<string> CheckAsync(CancellationToken cancellationToken)
     {
         var reader = new GitHubCall(_connections.Service, Repository, asUser: false);
-        var repository = await reader.GetAsync<Octokit.Repository>(RepoPath, null, "checking the repository", cancellationToken).ConfigureAwait(false);
-        return $"GitHub repository {repository.FullName} answers ({(repository.Private ? "private" : "public")}, base branch {BaseBranch})";
+        try
+        {
+            var repository = await reader.GetAsync<Octokit.Repository>(RepoPath, null, "checking the repository", cancellationToken).ConfigureAwait(false);
+            return $"GitHub repository {repository.FullName} answers ({(repository.Private ? "private" : "public")}, base branch {BaseBranch})";
+        }
+        catch (GitHubNotFoundException) when (!_connections.HasServiceToken)
+        {
+            // Without GH_TOKEN a private repository is invisible to the app itself; each signed-in user reads it with their token.
+            return $"GitHub answers; {Repository} is not visible without a token, so it is read with each signed-in user's token (no GH_TOKEN)";
+        }
     }
 
     /// <summary>The app's pull request with this number, or null when there is none or it is not one the app made.</summary>

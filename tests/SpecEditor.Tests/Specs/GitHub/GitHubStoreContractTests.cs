@@ -231,6 +231,9 @@ public sealed class GitHubStoreContractTests
         var pods = await alice.GetFromJsonAsync<JsonElement>("/api/pods", Cancel);
         Assert.Equal(3, pods.GetProperty("pods").GetArrayLength());
         Assert.All(world.ApiCalls(before), c => Assert.Equal("alice", c.Login));
+
+        var ready = await world.App.GetJsonAsync<JsonElement>("/health/ready");
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
     }
 
     [Fact]
