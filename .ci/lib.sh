@@ -3,9 +3,9 @@ CI_STARTED_PIDS=()
 
 ci_log() { printf '\n== %s\n' "$*"; }
 
-# Debian packages the tests use: a real browser for UI tests, server tools for benchmarks.
+# Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, server tools for benchmarks.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io) missing=()
+  local wanted=(chromium git curl docker.io postgresql) missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done
