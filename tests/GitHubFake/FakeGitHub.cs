@@ -92,14 +92,6 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         }
     }
 
-    public FakeUser? UserOfToken(string token)
-    {
-        lock (Gate)
-        {
-            return _tokens.GetValueOrDefault(token)?.User;
-        }
-    }
-
     public void RevokeToken(string token)
     {
         lock (Gate)

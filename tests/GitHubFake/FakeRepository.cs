@@ -156,16 +156,6 @@ public sealed class FakeRepository
         }
     }
 
-    public void Close(int number)
-    {
-        lock (_server.Gate)
-        {
-            var pull = Pulls.Single(p => p.Number == number);
-            pull.State = "closed";
-            pull.ClosedAt = pull.UpdatedAt = _server.Clock.GetUtcNow();
-        }
-    }
-
     public void AddReview(int number, string login, string state)
     {
         lock (_server.Gate)

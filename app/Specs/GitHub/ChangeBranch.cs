@@ -84,5 +84,4 @@ public sealed record ChangeMarker(
 }
 
 [JsonSerializable(typeof(ChangeMarker))]
-[JsonSerializable(typeof(Dictionary<string, string?>))]
 internal sealed partial class GitHubJsonContext : JsonSerializerContext;

@@ -103,9 +103,17 @@ public sealed partial class SignInTests
     [Fact]
     public async Task Only_members_of_the_allowed_teams_may_sign_in_or_use_the_API()
     {
-        await using var world = await GitHubWorld.StartAsync(new Dictionary<string, string?> { ["GH_ALLOWED_TEAMS"] = "acme/platform", ["GH_OAUTH_SCOPES"] = "repo" });
+        await using var world = await GitHubWorld.StartAsync(new Dictionary<string, string?>
+        {
+            ["GH_ALLOWED_TEAMS"] = "acme/platform",
+            ["GH_ALLOWED_ORGS"] = "globex",
+            ["GH_OAUTH_SCOPES"] = "repo",
+        });
         world.Alice.Teams.Add("acme/platform");
         await world.SignInAsync(world.Alice);
+        var carol = world.Fake.AddUser("carol");
+        carol.Orgs.Add("globex");
+        await world.SignInAsync(carol);
         Assert.Contains(world.Fake.Calls, c => c.Path == "/login/oauth/authorize" && c.Query.Contains("read%3Aorg", StringComparison.Ordinal));
 
         world.Fake.BrowserUser = world.Bob;
@@ -114,7 +122,7 @@ public sealed partial class SignInTests
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         var page = await refused.Content.ReadAsStringAsync(Cancel);
         Assert.Contains("auth.not_allowed", page, StringComparison.Ordinal);
-        Assert.Contains("@acme/platform", page, StringComparison.Ordinal);
+        Assert.Contains("globex, @acme/platform", page, StringComparison.Ordinal);
         Assert.False((await bob.GetFromJsonAsync<GitHubWorld.Session>("/api/me", Cancel))!.SignedIn);
 
         using var api = await world.ApiClient(world.Bob, "repo", "read:org").GetAsync("/api/pods", Cancel);

@@ -15,8 +15,6 @@ public sealed partial class ResponseCache : IResponseCache
     private const int MaxEntries = 2048;
     private readonly ConcurrentDictionary<string, CachedResponse.V1> _entries = new(StringComparer.Ordinal);
 
-    public int Count => _entries.Count;
-
     public Task<CachedResponse.V1> GetAsync(IRequest request) =>
         Task.FromResult(_entries.GetValueOrDefault(Key(request))!);
 
