@@ -3,10 +3,10 @@ CI_STARTED_PIDS=()
 
 ci_log() { printf '\n== %s\n' "$*"; }
 
-# Debian packages the tests use: a real browser for UI tests, server tools for benchmarks, cloud-init to validate the
+# Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, cloud-init to validate the
 # EC2 host's user data.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io cloud-init) missing=()
+  local wanted=(chromium git curl docker.io cloud-init postgresql) missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done

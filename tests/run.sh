@@ -15,7 +15,8 @@ projects=()
 for project in tests/*/*.csproj; do
   case "$project" in
     tests/Infra.Tests/* | tests/*Benchmarks*/*) ;;
-    *) projects+=("$project") ;;
+    # Libraries the tests share (e.g. tests/GitHubFake) are built by the projects that use them; only test projects run.
+    *) grep -q 'Microsoft.NET.Test.Sdk' "$project" && projects+=("$project") ;;
   esac
 done
 

@@ -80,8 +80,8 @@ public static class HealthEndpoints
                 json.WriteStartObject("data");
                 foreach (var (key, value) in entry.Data)
                 {
-                    json.WritePropertyName(key);
-                    JsonSerializer.Serialize(json, value?.ToString());
+                    // Written by the writer itself: JsonSerializer would flush synchronously, which Kestrel refuses.
+                    json.WriteString(key, value?.ToString());
                 }
 
                 json.WriteEndObject();

@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
+using SpecEditor.Auth;
+using SpecEditor.Auth.SessionKeys;
 using SpecEditor.Data;
 using SpecEditor.Health;
 using SpecEditor.Specs;
@@ -38,6 +37,7 @@ public static class SpecEditorApp
 
         var app = builder.Build();
         app.UseWeb();
+        app.UseSignIn();
         app.MapAppHealth();
         app.MapSpecsApi();
         app.MapWebPages();
@@ -82,19 +82,7 @@ public static class SpecEditorApp
                 }
             });
 
-        builder.Services.AddDataProtection().SetApplicationName("spec-editor");
-
-        // Data protection loads its key ring eagerly in a hosted service; load it on first use instead (the first form or
-        // sign-in), which keeps start-up fast and idle memory low. Keys are the same either way.
-        var eagerKeyRing = builder.Services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
-        eagerKeyRing.ForEach(d => builder.Services.Remove(d));
-        builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<IConfiguration, ILoggerFactory>((keys, configuration, loggers) =>
-            {
-                // Resolved while endpoints are mapped, before settings are validated: read the raw value.
-                var dataDir = (configuration.Get<HostingSettings>() ?? new HostingSettings()).DataDir;
-                keys.XmlRepository ??= new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(dataDir, "keys")), loggers);
-            });
+        builder.Services.AddSessionKeys();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using SpecEditor.Hosting;
+using SpecEditor.Specs.GitHub;
 using SpecEditor.Specs.Local;
 using SpecEditor.Specs.Schema;
 using SpecEditor.Web;
@@ -17,8 +18,12 @@ public static class SpecsRegistration
         services.AddSingleton<SpecService>();
         services.AddSingleton<PodListCache>();
 
-        // The github store is registered by its own feature when SPEC_STORE=github; local is the embedded default.
-        if (builder.Configuration["SPEC_STORE"] is null or "" or "local")
+        // Local is the embedded default; SPEC_STORE=github selects the GitHub store (and its sign-in).
+        if (builder.Configuration["SPEC_STORE"] == "github")
+        {
+            builder.AddGitHubStore();
+        }
+        else if (builder.Configuration["SPEC_STORE"] is null or "" or "local")
         {
             services.AddSingleton<LocalChangeRepository>();
             services.AddSingleton<LocalGitStore>();

@@ -20,6 +20,7 @@ namespace SpecEditor.Web;
 [JsonSerializable(typeof(Specs.EditRequest))]
 [JsonSerializable(typeof(Specs.CreateRequest))]
 [JsonSerializable(typeof(Specs.SchemaResponse))]
+[JsonSerializable(typeof(Auth.MeResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
 
 /// <summary>Enums travel as camelCase strings ("open", "ok"), in cached and live responses alike.</summary>

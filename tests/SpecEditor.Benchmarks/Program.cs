@@ -4,6 +4,7 @@ using SpecEditor.Benchmarks;
 IBenchmark[] benchmarks =
 [
     new FoundationBenchmark(),
+    new GitHubCallsBenchmark(),
 ];
 
 var chosen = args.Length > 0 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;

@@ -1,0 +1,76 @@
+using System.Xml.Linq;
+using Dapper;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+using SpecEditor.Data;
+
+namespace SpecEditor.Auth.SessionKeys;
+
+/// <summary>
+/// Data-protection keys (they encrypt session cookies, the OAuth state and antiforgery tokens) in the app database, so
+/// sessions survive restarts and every replica on the same database accepts the others' cookies.
+/// </summary>
+/// <remarks>
+/// Data protection reads its key ring when the app starts, before the migration service has run; the repository applies the
+/// (idempotent) migrations itself on first use. The interface is synchronous; it is called at start-up and when keys roll.
+/// </remarks>
+public sealed class DatabaseXmlRepository(Database database, MigrationRunner migrations, TimeProvider clock) : IXmlRepository
+{
+    private readonly Lock _gate = new();
+    private bool _migrated;
+
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        EnsureMigrated();
+        using var connection = database.OpenAsync().GetAwaiter().GetResult();
+        return connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY id").Select(XElement.Parse).ToArray();
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        EnsureMigrated();
+        using var connection = database.OpenAsync().GetAwaiter().GetResult();
+        try
+        {
+            connection.Execute(
+                "INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @now)",
+                new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting), now = clock.GetUtcNow() });
+        }
+        catch (Exception ex) when (Database.IsUniqueViolation(ex))
+        {
+            // Key names are unique ids: the same key stored twice (a retried write) is already there.
+        }
+    }
+
+    private void EnsureMigrated()
+    {
+        lock (_gate)
+        {
+            if (!_migrated)
+            {
+                migrations.ApplyAsync(CancellationToken.None).GetAwaiter().GetResult();
+                _migrated = true;
+            }
+        }
+    }
+}
+
+public static class SessionKeyRegistration
+{
+    /// <summary>Data protection with its keys in the app database (SQLite or PostgreSQL), for every store.</summary>
+    public static IServiceCollection AddSessionKeys(this IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName("spec-editor");
+
+        // Data protection loads its key ring eagerly in a hosted service; load it on first use instead (the first form or
+        // sign-in), which keeps start-up fast and idle memory low. Keys are the same either way.
+        var eagerKeyRing = services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
+        eagerKeyRing.ForEach(d => services.Remove(d));
+        services.AddSingleton<DatabaseXmlRepository>();
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<DatabaseXmlRepository>((keys, repository) => keys.XmlRepository = repository);
+        return services;
+    }
+}
