@@ -15,7 +15,8 @@ share=$((budget / (${#dirs[@]} > 0 ? ${#dirs[@]} : 1)))
 echo "$marker"
 echo "### Pulumi preview"
 echo
-echo "Commit \`${COMMIT_SHA:0:7}\` · [workflow run](${RUN_URL:-})"
+commit=${COMMIT_SHA:-unknown}
+echo "Commit \`${commit:0:7}\` · [workflow run](${RUN_URL:-})"
 echo
 if [ "${#dirs[@]}" -eq 0 ]; then
   echo "No stack produced a preview; see the workflow run."

@@ -31,7 +31,8 @@ fi
 {
   echo "<!-- spec-editor:drift:$stack -->"
   echo "Resources of the \`$stack\` stack no longer match the state Pulumi recorded: someone or something changed them outside"
-  echo "\`pulumi up\`. Found by \`pulumi refresh --preview-only\` in [this run](${RUN_URL:-}) on commit \`${COMMIT_SHA:0:7}\`."
+  commit=${COMMIT_SHA:-unknown}
+  echo "\`pulumi up\`. Found by \`pulumi refresh --preview-only\` in [this run](${RUN_URL:-}) on commit \`${commit:0:7}\`."
   echo
   echo "| Change | Type | Resource |"
   echo "| --- | --- | --- |"
