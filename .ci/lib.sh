@@ -4,9 +4,9 @@ CI_STARTED_PIDS=()
 ci_log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests use: a real browser for UI tests, server tools for benchmarks, cloud-init to validate the
-# EC2 host's user data, jq and shellcheck for the GitHub workflow scripts.
+# EC2 host's user data, jq, shellcheck and busybox-static (a test image) for the GitHub workflow scripts.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io cloud-init jq shellcheck) missing=()
+  local wanted=(chromium git curl docker.io cloud-init jq shellcheck busybox-static) missing=()
   for package in "${wanted[@]}"; do
     ci_package_present "$package" || missing+=("$package")
   done
