@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
+using SpecEditor.Automation;
 using SpecEditor.Data;
 using SpecEditor.Health;
 using SpecEditor.Specs;
@@ -32,6 +33,7 @@ public static class SpecEditorApp
         builder.AddDatabase();
         builder.AddSpecs();
         builder.AddWeb();
+        builder.AddAutomation();
         builder.Services.AddAppHealthChecks();
         configure?.Invoke(builder);
 
@@ -39,6 +41,7 @@ public static class SpecEditorApp
         app.UseWeb();
         app.MapAppHealth();
         app.MapSpecsApi();
+        app.MapAutomationApi();
         app.MapWebPages();
         return app;
     }
