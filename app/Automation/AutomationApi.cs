@@ -140,7 +140,8 @@ public static class AutomationApi
 
     private static async Task<IResult> Artifact(string id, string name, AutomationService automation, HttpContext context, CancellationToken cancellationToken)
     {
-        var (artifact, content) = await automation.GetArtifactAsync(id, name, cancellationToken).ConfigureAwait(false);
+        // Routing leaves "%2F" encoded in catch-all values; decode it so "..%2F" is judged as the ".." it means.
+        var (artifact, content) = await automation.GetArtifactAsync(id, Uri.UnescapeDataString(name), cancellationToken).ConfigureAwait(false);
         var headers = context.Response.Headers;
         headers.ETag = $"\"{artifact.Sha256}\"";
         headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(artifact.Sha256))}:";
