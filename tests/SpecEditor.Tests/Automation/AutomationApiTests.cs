@@ -54,7 +54,7 @@ public sealed class AutomationApiTests
         {
             ("/api/automation/runs/nope", 404, "automation.run_not_found"),
             ($"/api/automation/runs/{run.Id}/artifacts/..%2F..%2Fetc%2Fpasswd", 400, "automation.invalid_artifact"),
-            ($"/api/automation/runs/{run.Id}/artifacts/logs/../credential-audit.json", 400, "automation.invalid_artifact"),
+            ($"/api/automation/runs/{run.Id}/artifacts/logs%2F..%2Fcredential-audit.json", 400, "automation.invalid_artifact"),
             ($"/api/automation/runs/{run.Id}/artifacts/no-such.log", 404, "automation.artifact_not_found"),
             ("/api/automation/runs?state=bogus", 400, "automation.invalid_filter"),
             ("/api/automation/runs?cursor=!!!", 400, "automation.invalid_cursor"),
