@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SpecEditor.Automation;
 using SpecEditor.Data;
 using SpecEditor.Health;
+using SpecEditor.Observability;
 using SpecEditor.Specs;
 using SpecEditor.Web;
 
@@ -34,6 +35,7 @@ public static class SpecEditorApp
         builder.AddSpecs();
         builder.AddWeb();
         builder.AddAutomation();
+        builder.AddObservability();
         builder.Services.AddAppHealthChecks();
         configure?.Invoke(builder);
 
@@ -42,6 +44,7 @@ public static class SpecEditorApp
         app.MapAppHealth();
         app.MapSpecsApi();
         app.MapAutomationApi();
+        app.MapObservability();
         app.MapWebPages();
         return app;
     }
