@@ -3,9 +3,10 @@ CI_STARTED_PIDS=()
 
 ci_log() { printf '\n== %s\n' "$*"; }
 
-# Debian packages the tests use: a real browser for UI tests, server tools for benchmarks.
+# Debian packages the tests use: a real browser for UI tests, server tools for benchmarks, and a static busybox from
+# which the automation tests build their agent image (no registry is reachable).
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io) missing=()
+  local wanted=(chromium git curl docker.io busybox-static) missing=()
   for package in "${wanted[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
   done

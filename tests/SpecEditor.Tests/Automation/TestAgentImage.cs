@@ -1,6 +1,3 @@
-using System.Formats.Tar;
-using System.Security.Cryptography;
-using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using SpecEditor.Tests.TestSupport;
@@ -16,7 +13,6 @@ namespace SpecEditor.Tests.Automation;
 public static class TestAgentImage
 {
     public const string Repository = "spec-editor-test-agent";
-    public const string Busybox = "/bin/busybox";
     public const string SecretName = "TEST_AGENT_TOKEN";
 
     private const string Script = """
@@ -40,72 +36,20 @@ public static class TestAgentImage
         echo "agent: wrote $dir/$file"
         """;
 
-    private static readonly string[] Applets = ["sh", "sleep", "mkdir", "cat", "echo", "id", "printf", "ls", "rm", "touch"];
-    private static readonly SemaphoreSlim Gate = new(1, 1);
+    public static bool Available => File.Exists(AgentImageBuilder.Busybox);
 
-    public static bool Available => File.Exists(Busybox);
-
-    /// <summary>The image reference, imported once per content (the tag is a hash of busybox and the script).</summary>
+    /// <summary>The image reference, imported once per content.</summary>
     public static async Task<string> EnsureAsync(CancellationToken cancellationToken)
     {
         Requires.Docker();
         Requires.Tool(Available, "a static busybox at /bin/busybox (Debian package busybox-static)");
-        var busybox = await File.ReadAllBytesAsync(Busybox, cancellationToken);
-        var tag = Convert.ToHexStringLower(SHA256.HashData([.. busybox, .. Encoding.UTF8.GetBytes(Script)]))[..16];
-        var image = $"{Repository}:{tag}";
-        await Gate.WaitAsync(cancellationToken);
-        try
-        {
-            using var client = Client();
-            try
-            {
-                await client.Images.InspectImageAsync(image, cancellationToken);
-                return image;
-            }
-            catch (DockerImageNotFoundException)
-            {
-            }
-
-            using var tar = new MemoryStream();
-            await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-            {
-                await AddDirectoryAsync(writer, "bin/", cancellationToken);
-                await AddFileAsync(writer, "bin/busybox", busybox, cancellationToken);
-                foreach (var applet in Applets)
-                {
-                    await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox", Mode = (UnixFileMode)0b111_111_111 }, cancellationToken);
-                }
-
-                await AddFileAsync(writer, "agent.sh", Encoding.UTF8.GetBytes(Script.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n"), cancellationToken);
-                await AddDirectoryAsync(writer, "tmp/", cancellationToken);
-                await AddDirectoryAsync(writer, "workspace/", cancellationToken);
-            }
-
-            tar.Position = 0;
-            await client.Images.CreateImageAsync(
-                new ImagesCreateParameters { FromSrc = "-", Repo = Repository, Tag = tag }, tar, authConfig: null, new Progress<JSONMessage>(), cancellationToken);
-            return image;
-        }
-        finally
-        {
-            Gate.Release();
-        }
+        return await AgentImageBuilder.EnsureAsync(Repository, Script, cancellationToken);
     }
 
     /// <summary>The agents file naming this image as agent "test", with the secret it needs and small limits.</summary>
-    public static string AgentsJson(string image) => $$"""
-        {
-          "agents": {
-            "test": { "image": "{{image}}", "command": ["/bin/sh", "/agent.sh"], "secrets": ["{{SecretName}}"], "memoryMb": 64, "cpus": 0.5, "pids": 64 }
-          }
-        }
-        """;
+    public static string AgentsJson(string image) => AgentImageBuilder.AgentsJson(image);
 
-    public static DockerClient Client()
-    {
-        using var configuration = new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock"));
-        return configuration.CreateClient();
-    }
+    public static DockerClient Client() => AgentImageBuilder.Client();
 
     /// <summary>Containers (running or not) labelled with this run.</summary>
     public static async Task<IList<ContainerListResponse>> ContainersOfRunAsync(string runId)
@@ -117,10 +61,4 @@ public static class TestAgentImage
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"dev.spec-editor.run={runId}"] = true } },
         });
     }
-
-    private static Task AddDirectoryAsync(TarWriter writer, string name, CancellationToken cancellationToken) =>
-        writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, name) { Mode = name == "tmp/" ? (UnixFileMode)0b1_111_111_111 : (UnixFileMode)0b111_101_101 }, cancellationToken);
-
-    private static Task AddFileAsync(TarWriter writer, string name, byte[] content, CancellationToken cancellationToken) =>
-        writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = (UnixFileMode)0b111_101_101, DataStream = new MemoryStream(content) }, cancellationToken);
 }
