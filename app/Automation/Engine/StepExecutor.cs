@@ -60,9 +60,21 @@ public sealed partial class StepExecutor(
         StepOutcome? outcome;
         try
         {
-            outcome = context.StopReason is { } early
-                ? Stopped(early)
-                : await RunBodyAsync(claim, context, log, work.Token, appStopping).ConfigureAwait(false);
+            if (context.StopReason is { } early)
+            {
+                // Taken over from a crashed instance after the run was asked to stop: its job may still run.
+                if (claim.TakenOver && Steps.IsPhase(claim.Step.Name)
+                    && await runner.FindAsync(new JobKey(run.Id, claim.Step.Name, claim.Attempt), CancellationToken.None).ConfigureAwait(false) is { } leftover)
+                {
+                    await runner.RemoveAsync(leftover.Id, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                outcome = Stopped(early);
+            }
+            else
+            {
+                outcome = await RunBodyAsync(claim, context, log, work.Token, appStopping).ConfigureAwait(false);
+            }
         }
         catch (Exception) when (work.IsCancellationRequested)
         {
