@@ -73,6 +73,13 @@ public sealed class AutomationSettings : ISettings
     [ConfigurationKeyName("AUTOMATION_INSTANCE_ID")]
     public string? InstanceId { get; set; }
 
+    /// <summary>
+    /// Labels this deployment's jobs, so instances only ever sweep their own: defaults to a hash of the database's location,
+    /// which every instance of one deployment shares and another deployment on the same Docker host or cluster does not.
+    /// </summary>
+    [ConfigurationKeyName("AUTOMATION_JOB_SCOPE")]
+    public string? JobScope { get; set; }
+
     /// <summary><c>uid:gid</c> jobs run as. Default: the app's own user, or 65534:65534 (nobody) when the app runs as root.</summary>
     [ConfigurationKeyName("AUTOMATION_JOB_USER")]
     public string? JobUser { get; set; }
@@ -182,6 +189,11 @@ public sealed class AutomationSettings : ISettings
         else if (JobUser is "0" or "0:0" || JobUser?.StartsWith("0:", StringComparison.Ordinal) == true)
         {
             yield return "AUTOMATION_JOB_USER: jobs must not run as root (uid 0)";
+        }
+
+        if (JobScope is { Length: > 0 } scope && !System.Text.RegularExpressions.Regex.IsMatch(scope, "^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"))
+        {
+            yield return $"AUTOMATION_JOB_SCOPE: '{scope}' must be 1-63 lowercase letters, digits, '.' and '-' (it is a label value)";
         }
 
         if (Runner == "kubernetes" && string.IsNullOrEmpty(KubernetesWorkspaceClaim))

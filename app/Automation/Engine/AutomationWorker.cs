@@ -1,15 +1,27 @@
 using Microsoft.Extensions.Options;
+using SpecEditor.Data;
 using SpecEditor.Automation.Runners;
 using SpecEditor.Automation.Store;
 
 namespace SpecEditor.Automation.Engine;
 
-/// <summary>Names this app instance in leases, events and job labels.</summary>
-public sealed class AutomationInstance(IOptions<AutomationSettings> settings)
+/// <summary>Names this app instance in leases, events and job labels, and the deployment (scope) its jobs belong to.</summary>
+public sealed class AutomationInstance(IOptions<AutomationSettings> settings, IOptions<DatabaseSettings> database)
 {
     public string Id { get; } = settings.Value.InstanceId is { Length: > 0 } configured
         ? configured
         : $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    public string Scope { get; } = settings.Value.JobScope is { Length: > 0 } scope ? scope : DefaultScope(database.Value);
+
+    /// <summary>"db-" and a hash of where the database is (never its credentials): shared by the instances of one deployment only.</summary>
+    private static string DefaultScope(DatabaseSettings database)
+    {
+        var location = database.Provider == DatabaseProvider.Postgres
+            ? new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString()) is var pg ? $"postgres://{pg.Host}:{pg.Port}/{pg.Database}" : ""
+            : "sqlite://" + Path.GetFullPath(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString()).DataSource);
+        return "db-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(location)))[..16];
+    }
 }
 
 /// <summary>
@@ -88,7 +100,7 @@ public sealed partial class AutomationWorker(
                     }
 
                     notifier.EventsAdded(claim.Run.Id);
-                    _active.Add(Task.Run(() => executor.ExecuteAsync(claim, stoppingToken), CancellationToken.None));
+                    _active.Add(Task.Run(() => ExecuteAsync(claim, stoppingToken), CancellationToken.None));
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -109,6 +121,19 @@ public sealed partial class AutomationWorker(
 
         // Executors leave their jobs running and hand their leases back; the next instance adopts the jobs.
         await Task.WhenAll(_active).ConfigureAwait(false);
+    }
+
+    private async Task ExecuteAsync(ClaimedStep claim, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await executor.ExecuteAsync(claim, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Typically the database going away mid-step: the lease runs out and an instance takes the step over.
+            LogExecutorFailed(logger, ex, claim.Run.Id, claim.Step.Name, claim.Attempt);
+        }
     }
 
     /// <summary>Removes every job whose attempt is not running any more: left by a crash, a lost lease, or a finished step whose cleanup failed.</summary>
@@ -163,6 +188,9 @@ public sealed partial class AutomationWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Automation loop failed; trying again")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Executing run {RunId} step {Step} attempt {Attempt} failed; its lease will expire and the step be taken over")]
+    private static partial void LogExecutorFailed(ILogger logger, Exception exception, string runId, string step, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed orphaned job {Job} (run {RunId} {Step} attempt {Attempt}, started by {Instance})")]
     private static partial void LogOrphanRemoved(ILogger logger, string job, string runId, string step, int attempt, string instance);

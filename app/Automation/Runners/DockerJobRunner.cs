@@ -18,10 +18,12 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
     private readonly DockerClient _client;
     private readonly AutomationSettings _settings;
     private readonly ILogger<DockerJobRunner> _logger;
+    private readonly string _scope;
 
-    public DockerJobRunner(IOptions<AutomationSettings> settings, ILogger<DockerJobRunner> logger)
+    public DockerJobRunner(IOptions<AutomationSettings> settings, Engine.AutomationInstance instance, ILogger<DockerJobRunner> logger)
     {
         _settings = settings.Value;
+        _scope = instance.Scope;
         _logger = logger;
         using var configuration = new DockerClientConfiguration(new Uri(_settings.DockerHost));
         _client = configuration.CreateClient();
@@ -39,7 +41,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
             Env = spec.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
             User = spec.User,
             WorkingDir = JobSpec.WorkspaceMount,
-            Labels = Labels.For(spec.Key, spec.Instance),
+            Labels = Labels.For(spec.Key, spec.Instance, _scope),
             AttachStdout = true,
             AttachStderr = true,
             HostConfig = new HostConfig
@@ -94,12 +96,12 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
     public async Task<JobInfo?> FindAsync(JobKey key, CancellationToken cancellationToken)
     {
         var found = await ListAsync(
-            [$"{Labels.Run}={key.RunId}", $"{Labels.Step}={key.Step}", $"{Labels.Attempt}={key.Attempt.ToString(CultureInfo.InvariantCulture)}"],
+            [$"{Labels.App}={_scope}", $"{Labels.Run}={key.RunId}", $"{Labels.Step}={key.Step}", $"{Labels.Attempt}={key.Attempt.ToString(CultureInfo.InvariantCulture)}"],
             cancellationToken).ConfigureAwait(false);
         return found.Count > 0 ? found[0] : null;
     }
 
-    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync([$"{Labels.App}=job"], cancellationToken);
+    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync([$"{Labels.App}={_scope}"], cancellationToken);
 
     public async Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
     {

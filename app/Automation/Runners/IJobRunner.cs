@@ -51,7 +51,7 @@ public interface IJobRunner
     /// <summary>Stops the job if it runs (a short grace period, then kill) and removes it with everything it holds.</summary>
     Task RemoveAsync(string jobId, CancellationToken cancellationToken);
 
-    /// <summary>Every job this app started, on any instance.</summary>
+    /// <summary>Every job this deployment started (its scope), on any instance.</summary>
     Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken);
 }
 
@@ -63,9 +63,10 @@ public static class Labels
     public const string Attempt = "dev.spec-editor.attempt";
     public const string Instance = "dev.spec-editor.instance";
 
-    public static Dictionary<string, string> For(JobKey key, string instance) => new(StringComparer.Ordinal)
+    /// <param name="scope">The deployment the job belongs to (<c>AUTOMATION_JOB_SCOPE</c>); the value of the <see cref="App"/> label.</param>
+    public static Dictionary<string, string> For(JobKey key, string instance, string scope) => new(StringComparer.Ordinal)
     {
-        [App] = "job",
+        [App] = scope,
         [Run] = key.RunId,
         [Step] = key.Step,
         [Attempt] = key.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -20,10 +20,12 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     private readonly AutomationSettings _settings;
     private readonly ILogger<KubernetesJobRunner> _logger;
     private readonly Lazy<Kubernetes> _client;
+    private readonly string _scope;
 
-    public KubernetesJobRunner(IOptions<AutomationSettings> settings, ILogger<KubernetesJobRunner> logger)
+    public KubernetesJobRunner(IOptions<AutomationSettings> settings, Engine.AutomationInstance instance, ILogger<KubernetesJobRunner> logger)
     {
         _settings = settings.Value;
+        _scope = instance.Scope;
         _logger = logger;
         _client = new Lazy<Kubernetes>(() => new Kubernetes(Configuration(_settings)));
     }
@@ -37,7 +39,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         var name = JobName(spec.Key);
-        var labels = Labels.For(spec.Key, LabelValue(spec.Instance));
+        var labels = Labels.For(spec.Key, LabelValue(spec.Instance), _scope);
         var secretNames = spec.SecretNames.ToHashSet(StringComparer.Ordinal);
         var secret = new V1Secret
         {
@@ -139,11 +141,11 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     public async Task<JobInfo?> FindAsync(JobKey key, CancellationToken cancellationToken)
     {
-        var jobs = await ListAsync($"{Labels.Run}={key.RunId},{Labels.Step}={key.Step},{Labels.Attempt}={key.Attempt.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+        var jobs = await ListAsync($"{Labels.App}={_scope},{Labels.Run}={key.RunId},{Labels.Step}={key.Step},{Labels.Attempt}={key.Attempt.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
         return jobs.Count > 0 ? jobs[0] : null;
     }
 
-    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync($"{Labels.App}=job", cancellationToken);
+    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync($"{Labels.App}={_scope}", cancellationToken);
 
     public async Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
     {

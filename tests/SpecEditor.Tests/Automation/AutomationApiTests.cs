@@ -192,13 +192,31 @@ public sealed class AutomationApiTests
             Image = harness.Image,
             Cmd = ["/bin/sleep", "300"],
             User = "65534:65534",
-            Labels = SpecEditor.Automation.Runners.Labels.For(new(orphanRun, "plan", 1), "crashed-instance"),
+            Labels = SpecEditor.Automation.Runners.Labels.For(new(orphanRun, "plan", 1), "crashed-instance", harness.Scope),
         }, TestContext.Current.CancellationToken);
         await client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), TestContext.Current.CancellationToken);
 
-        await using var app = await TestApp.StartAsync(harness.Settings());
+        var foreign = await client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = harness.Image,
+            Cmd = ["/bin/sleep", "300"],
+            User = "65534:65534",
+            Labels = SpecEditor.Automation.Runners.Labels.For(new(orphanRun, "tasks", 1), "other-deployment", "another-scope"),
+        }, TestContext.Current.CancellationToken);
 
-        await AutomationHarness.AssertNoContainersAsync(orphanRun);
+        try
+        {
+            await using var app = await TestApp.StartAsync(harness.Settings());
+
+            await AutomationHarness.AssertNoContainersAsync(orphanRun, ignore: foreign.ID);
+
+            // Another deployment's job on the same Docker host is not this app's orphan.
+            await client.Containers.InspectContainerAsync(foreign.ID, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            await client.Containers.RemoveContainerAsync(foreign.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        }
     }
 
     private static string AgentsFile()
