@@ -165,10 +165,10 @@ public sealed partial class AutomationWorker(
         }
     }
 
-    /// <summary>Deletes artifacts past their retention, and the workspaces of runs that finished longer ago than that.</summary>
+    /// <summary>Deletes artifacts and job log lines past their retention, and the workspaces of runs that finished longer ago than that.</summary>
     internal async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var artifacts = await store.PurgeArtifactsAsync(now, cancellationToken).ConfigureAwait(false);
+        var artifacts = await store.PurgeArtifactsAsync(now, now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         var expired = await store.ListFinishedBeforeAsync(workspace.List(), now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         foreach (var id in expired)
         {

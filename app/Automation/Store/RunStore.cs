@@ -602,10 +602,15 @@ public sealed class RunStore(Database database)
         return (artifact, content ?? []);
     }
 
-    /// <summary>Deletes artifacts past their retention; returns how many.</summary>
-    public async Task<int> PurgeArtifactsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes artifacts past their retention, and job log lines older than <paramref name="logsBefore"/> (the log artifacts
+    /// keep them for as long); state events stay as the run's history. Returns how many artifacts went.
+    /// </summary>
+    public async Task<int> PurgeArtifactsAsync(DateTimeOffset now, DateTimeOffset logsBefore, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM automation_events WHERE kind IN ('stdout', 'stderr') AND at < @logsBefore", new { logsBefore }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM automation_artifacts WHERE expires_at <= @now", new { now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }

@@ -67,6 +67,19 @@ public sealed class AutomationApiTests
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_runs_api()
+    {
+        await using var app = await TestApp.StartAsync();
+
+        var document = await app.Client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+
+        foreach (var path in new[] { "/api/automation/runs", "/api/automation/runs/{id}/cancel", "/api/automation/runs/{id}/retry", "/api/automation/runs/{id}/stream", "/api/automation/agents" })
+        {
+            Assert.Contains($"\"{path}\"", document, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_returns_the_first_run_and_a_different_request_with_it_conflicts()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["AUTOMATION_AGENTS_FILE"] = AgentsFile() });
@@ -177,6 +190,9 @@ public sealed class AutomationApiTests
         }
 
         Assert.False(Directory.Exists(workspace), "the workspace was purged");
+        var events = await AutomationHarness.EventsAsync(app.Client, run.Id);
+        Assert.DoesNotContain(events, e => e.Kind is "stdout" or "stderr");
+        Assert.Contains(events, e => e.Message == "Run succeeded");
         using var retry = await app.Client.PostAsJsonAsync($"/api/automation/runs/{run.Id}/retry", new { fromStep = "plan" }, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Conflict, retry.StatusCode);
     }
