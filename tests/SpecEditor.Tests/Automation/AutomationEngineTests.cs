@@ -192,7 +192,28 @@ public sealed class AutomationEngineTests
         await using var app = await TestApp.StartAsync(harness.Settings());
         var submitted = await AutomationHarness.SubmitAsync(app.Client, "Cancel me [hang:specify]", dryRun: true);
         await AutomationHarness.WaitAsync(app.Client, submitted.Id, r => r.Steps!.Single(s => s.Name == "specify").AttemptHistory is [{ JobId: not null }]);
-        Assert.Single(await TestAgentImage.ContainersOfRunAsync(submitted.Id));
+        var container = Assert.Single(await TestAgentImage.ContainersOfRunAsync(submitted.Id));
+
+        // The job is hardened: non-root, read-only root, no capabilities, limits, only the workspace mounted.
+        using (var docker = TestAgentImage.Client())
+        {
+            var inspected = await docker.Containers.InspectContainerAsync(container.ID, TestContext.Current.CancellationToken);
+            Assert.Equal("65534:65534", inspected.Config.User);
+            Assert.True(inspected.HostConfig.ReadonlyRootfs);
+            Assert.Equal(["ALL"], inspected.HostConfig.CapDrop);
+            Assert.Contains("no-new-privileges", inspected.HostConfig.SecurityOpt);
+            Assert.Equal(64L * 1024 * 1024, inspected.HostConfig.Memory);
+            Assert.Equal(500_000_000L, inspected.HostConfig.NanoCPUs);
+            Assert.Equal(64L, inspected.HostConfig.PidsLimit);
+            Assert.Equal("none", inspected.HostConfig.NetworkMode);
+            var bind = Assert.Single(inspected.HostConfig.Binds);
+            Assert.EndsWith($"/{submitted.Id}:/workspace:rw", bind, StringComparison.Ordinal);
+            Assert.DoesNotContain(inspected.Mounts, m => m.Source.Contains("docker.sock", StringComparison.Ordinal));
+            Assert.Equal(submitted.Id, inspected.Config.Labels["dev.spec-editor.run"]);
+            Assert.Equal("specify", inspected.Config.Labels["dev.spec-editor.step"]);
+            Assert.Equal("1", inspected.Config.Labels["dev.spec-editor.attempt"]);
+            Assert.Equal(harness.InstanceId, inspected.Config.Labels["dev.spec-editor.instance"]);
+        }
 
         var started = DateTime.UtcNow;
         using var cancel = await app.Client.PostAsync($"/api/automation/runs/{submitted.Id}/cancel", null, TestContext.Current.CancellationToken);
@@ -261,5 +282,32 @@ public sealed class AutomationEngineTests
 
         Assert.DoesNotContain(harness.Secret, everything.ToString(), StringComparison.Ordinal);
         Assert.Contains("***", everything.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_global_cap_runs_queued_runs_one_after_another()
+    {
+        using var harness = await AutomationHarness.CreateAsync();
+        await using var app = await TestApp.StartAsync(harness.Settings(new Dictionary<string, string?> { ["AUTOMATION_MAX_CONCURRENT_RUNS"] = "1" }));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await AutomationHarness.SubmitAsync(app.Client, $"Capped {i}", dryRun: true)).Id);
+        }
+
+        var runs = new List<RunResponse>();
+        foreach (var id in ids)
+        {
+            runs.Add(await AutomationHarness.WaitAsync(app.Client, id));
+        }
+
+        Assert.All(runs, r => Assert.Equal("succeeded", r.State));
+        var ordered = runs.OrderBy(r => r.StartedAt).ToArray();
+        Assert.Equal(ids, ordered.Select(r => r.Id));
+        for (var i = 1; i < ordered.Length; i++)
+        {
+            Assert.True(ordered[i].StartedAt >= ordered[i - 1].FinishedAt, "a queued run starts only after the one before it finished");
+        }
     }
 }
