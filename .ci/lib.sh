@@ -4,7 +4,8 @@ CI_STARTED_PIDS=()
 ci_log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, cloud-init to validate the
-# EC2 host's user data, jq, shellcheck and busybox-static (a test image) for the GitHub workflow scripts.
+# EC2 host's user data, jq and shellcheck for the GitHub workflow scripts, and a static busybox from which tests build
+# small images (no registry is reachable).
 ci_install_packages() {
   local wanted=(chromium git curl docker.io cloud-init postgresql jq shellcheck busybox-static) missing=()
   for package in "${wanted[@]}"; do

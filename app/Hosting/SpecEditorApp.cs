@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
 using SpecEditor.Auth;
 using SpecEditor.Auth.SessionKeys;
+using SpecEditor.Automation;
 using SpecEditor.Data;
 using SpecEditor.Health;
+using SpecEditor.Observability;
 using SpecEditor.Specs;
 using SpecEditor.Web;
 
@@ -31,6 +33,8 @@ public static class SpecEditorApp
         builder.AddDatabase();
         builder.AddSpecs();
         builder.AddWeb();
+        builder.AddAutomation();
+        builder.AddObservability();
         builder.Services.AddAppHealthChecks();
         configure?.Invoke(builder);
         SettingsRegistration.ThrowIfInvalid(builder.Services, builder.Configuration);
@@ -40,6 +44,8 @@ public static class SpecEditorApp
         app.UseSignIn();
         app.MapAppHealth();
         app.MapSpecsApi();
+        app.MapAutomationApi();
+        app.MapObservability();
         app.MapWebPages();
         return app;
     }

@@ -5,6 +5,7 @@ IBenchmark[] benchmarks =
 [
     new FoundationBenchmark(),
     new GitHubCallsBenchmark(),
+    new EngineBenchmark(),
 ];
 
 var chosen = args.Length > 0 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;

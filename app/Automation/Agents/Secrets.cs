@@ -1,0 +1,84 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace SpecEditor.Automation.Agents;
+
+/// <summary>Reads agents' secrets from the app's configuration (environment variables) and checks that none is missing.</summary>
+public sealed class SecretProvider(IConfiguration configuration)
+{
+    /// <summary>The names among <paramref name="names"/> that have no value.</summary>
+    public IReadOnlyList<string> Missing(IEnumerable<string> names) =>
+        names.Where(name => string.IsNullOrEmpty(configuration[name])).ToArray();
+
+    /// <summary>Name → value for the job's environment; call <see cref="Missing"/> first.</summary>
+    public IReadOnlyDictionary<string, string> Resolve(IEnumerable<string> names) =>
+        names.ToDictionary(name => name, name => configuration[name] ?? "", StringComparer.Ordinal);
+
+    public string? Get(string name) => configuration[name] is { Length: > 0 } value ? value : null;
+}
+
+/// <summary>
+/// Replaces every known secret value with <c>***</c>. Everything the engine writes from a job (log lines, events, artifacts,
+/// generated files, error messages) passes through it. Values are every agent's secrets and the GitHub token.
+/// </summary>
+public sealed class SecretRedactor
+{
+    public const string Mask = "***";
+
+    private readonly string[] _values;
+
+    public SecretRedactor(AgentCatalog agents, SecretProvider secrets, IOptions<AutomationSettings> settings)
+    {
+        var values = agents.AllSecretNames.Select(secrets.Get).ToList();
+        values.Add(settings.Value.GitHubToken);
+
+        // Longest first, so a secret that contains another is masked whole.
+        _values = values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
+    }
+
+    public bool HasSecrets => _values.Length > 0;
+
+    public string Redact(string text)
+    {
+        foreach (var value in _values)
+        {
+            if (text.Contains(value, StringComparison.Ordinal))
+            {
+                text = text.Replace(value, Mask, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+
+    /// <summary>Masks secrets in raw bytes (text or not); returns the same array when nothing needed masking.</summary>
+    public byte[] Redact(byte[] content, out bool changed)
+    {
+        changed = false;
+        foreach (var value in _values)
+        {
+            var needle = Encoding.UTF8.GetBytes(value);
+            if (content.AsSpan().IndexOf(needle) < 0)
+            {
+                continue;
+            }
+
+            changed = true;
+            var mask = Encoding.UTF8.GetBytes(Mask);
+            var output = new List<byte>(content.Length);
+            var rest = content.AsSpan();
+            int at;
+            while ((at = rest.IndexOf(needle)) >= 0)
+            {
+                output.AddRange(rest[..at]);
+                output.AddRange(mask);
+                rest = rest[(at + needle.Length)..];
+            }
+
+            output.AddRange(rest);
+            content = output.ToArray();
+        }
+
+        return content;
+    }
+}

@@ -1,0 +1,267 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using LibGit2Sharp;
+using LibGit2Sharp.Handlers;
+using Microsoft.Extensions.Options;
+using SpecEditor.Automation.Agents;
+using SpecEditor.Hosting;
+
+namespace SpecEditor.Automation.Engine;
+
+/// <summary>A file the phases added or changed, with its line counts against the base commit.</summary>
+public sealed record ChangedFile(string Path, string Status, int Added, int Deleted);
+
+/// <summary>The one commit a publication consists of.</summary>
+public sealed record PublishedCommit(string Sha, string Branch, IReadOnlyList<ChangedFile> Files, string DiffSummary);
+
+/// <summary>
+/// Per-run workspaces: a clone of the run's repository at its base branch under <c>AUTOMATION_WORK_DIR/&lt;run id&gt;</c>,
+/// mounted into each phase's job. Publishing builds one commit on top of the base commit from whatever the phases wrote.
+/// </summary>
+public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOptions<HostingSettings> hosting, SecretRedactor redactor)
+{
+    public string Root { get; } = settings.Value.WorkDir is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(hosting.Value.DataDir, "automation", "work");
+
+    public string PathOf(string runId) => Path.Combine(Root, runId);
+
+    public bool Exists(string runId) => Repository.IsValid(PathOf(runId));
+
+    /// <summary>Clones <paramref name="source"/> at <paramref name="branch"/> afresh; returns the base commit and the Spec Kit feature folder for the run.</summary>
+    public (string BaseCommit, string FeatureDir) Clone(string runId, string source, string branch, string description, CredentialsHandler? credentials, string? jobUid)
+    {
+        var path = PathOf(runId);
+        Delete(runId);
+        Directory.CreateDirectory(Root);
+        var options = new CloneOptions { BranchName = branch, Checkout = true };
+        options.FetchOptions.CredentialsProvider = credentials;
+        try
+        {
+            Repository.Clone(source, path, options);
+        }
+        catch (NotFoundException ex)
+        {
+            throw new PermanentStepException($"the branch '{branch}' does not exist in the repository", ex);
+        }
+        catch (RepositoryNotFoundException ex)
+        {
+            throw new PermanentStepException("the repository cannot be found", ex);
+        }
+        catch (LibGit2SharpException ex) when (ex.Message.Contains("reference", StringComparison.OrdinalIgnoreCase) && ex.Message.Contains(branch, StringComparison.Ordinal))
+        {
+            throw new PermanentStepException($"the branch '{branch}' does not exist in the repository", ex);
+        }
+        catch (LibGit2SharpException ex)
+        {
+            throw new TransientStepException($"cloning failed: {redactor.Redact(ex.Message)}", ex);
+        }
+
+        using var repo = new Repository(path);
+        var featureDir = NextFeatureDir(repo.Head.Tip.Tree, description);
+        Directory.CreateDirectory(Path.Combine(path, featureDir));
+        if (jobUid is not null)
+        {
+            OpenToJobUser(path);
+        }
+
+        return (repo.Head.Tip.Sha, featureDir);
+    }
+
+    /// <summary>True when the phase left a non-empty <paramref name="relativePath"/> in the workspace.</summary>
+    public bool HasFile(string runId, string relativePath)
+    {
+        var full = Path.GetFullPath(Path.Combine(PathOf(runId), relativePath));
+        return full.StartsWith(PathOf(runId) + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(full) && new FileInfo(full).Length > 0;
+    }
+
+    /// <summary>
+    /// Builds one commit on top of <paramref name="baseCommit"/> holding everything the phases wrote (secrets masked first) and
+    /// points <paramref name="branch"/> at it. Publishing again rebuilds the same single commit instead of stacking another.
+    /// </summary>
+    public PublishedCommit Commit(string runId, string baseCommit, string branch, string message, Signature author, Action<string> onRedacted)
+    {
+        using var repo = new Repository(PathOf(runId));
+        foreach (var entry in repo.RetrieveStatus(new StatusOptions { IncludeUntracked = true, RecurseUntrackedDirs = true }))
+        {
+            if (entry.State.HasFlag(FileStatus.DeletedFromWorkdir))
+            {
+                continue;
+            }
+
+            var full = Path.Combine(repo.Info.WorkingDirectory, entry.FilePath);
+            if (!File.Exists(full))
+            {
+                continue;
+            }
+
+            var content = File.ReadAllBytes(full);
+            var redacted = redactor.Redact(content, out var changed);
+            if (changed)
+            {
+                File.WriteAllBytes(full, redacted);
+                onRedacted(entry.FilePath);
+            }
+        }
+
+        Commands.Stage(repo, "*");
+        var baseTree = repo.Lookup<LibGit2Sharp.Commit>(baseCommit).Tree;
+        var tree = repo.ObjectDatabase.CreateTree(repo.Index);
+        var patch = repo.Diff.Compare<Patch>(baseTree, tree);
+        var files = patch.Select(p => new ChangedFile(p.Path, p.Status.ToString().ToLowerInvariant(), p.LinesAdded, p.LinesDeleted)).ToArray();
+        if (files.Length == 0)
+        {
+            throw new PermanentStepException("the phases changed nothing in the repository; there is nothing to publish");
+        }
+
+        var commit = repo.ObjectDatabase.CreateCommit(author, author, message, tree, [repo.Lookup<LibGit2Sharp.Commit>(baseCommit)], prettifyMessage: false);
+        repo.Refs.Add("refs/heads/" + branch, commit.Id, allowOverwrite: true);
+        return new PublishedCommit(commit.Sha, branch, files, DiffSummary(baseCommit, commit.Sha, branch, files));
+    }
+
+    /// <summary>Force-pushes the branch (a re-publication replaces the earlier commit) to <paramref name="remoteUrl"/>.</summary>
+    public void Push(string runId, string remoteUrl, IEnumerable<string> refspecs, CredentialsHandler? credentials)
+    {
+        using var repo = new Repository(PathOf(runId));
+        var remote = repo.Network.Remotes["publish"];
+        if (remote is null || remote.Url != remoteUrl)
+        {
+            if (remote is not null)
+            {
+                repo.Network.Remotes.Remove("publish");
+            }
+
+            repo.Network.Remotes.Add("publish", remoteUrl);
+        }
+
+        string? failure = null;
+        var options = new PushOptions
+        {
+            CredentialsProvider = credentials,
+            OnPushStatusError = error => failure = $"{error.Reference}: {error.Message}",
+        };
+        try
+        {
+            repo.Network.Push(repo.Network.Remotes["publish"], refspecs, options);
+        }
+        catch (LibGit2SharpException ex)
+        {
+            throw new TransientStepException($"pushing failed: {redactor.Redact(ex.Message)}", ex);
+        }
+
+        if (failure is not null)
+        {
+            throw new TransientStepException($"the remote refused the push: {redactor.Redact(failure)}");
+        }
+    }
+
+    /// <summary>The files of the published commit, for artifacts and the dry-run result.</summary>
+    public IEnumerable<(string Path, byte[] Content)> ReadFiles(string runId, string commitSha, IEnumerable<ChangedFile> files)
+    {
+        using var repo = new Repository(PathOf(runId));
+        var commit = repo.Lookup<LibGit2Sharp.Commit>(commitSha);
+        foreach (var file in files)
+        {
+            if (commit[file.Path]?.Target is Blob blob)
+            {
+                using var stream = blob.GetContentStream();
+                using var buffer = new MemoryStream();
+                stream.CopyTo(buffer);
+                yield return (file.Path, buffer.ToArray());
+            }
+        }
+    }
+
+    public void Delete(string runId)
+    {
+        var path = PathOf(runId);
+        if (!Directory.Exists(path))
+        {
+            return;
+        }
+
+        // Git object files are read-only; clear that first so the delete succeeds.
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        {
+            File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        Directory.Delete(path, recursive: true);
+    }
+
+    /// <summary>Run ids that have a workspace folder.</summary>
+    public IReadOnlyList<string> List() =>
+        Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().ToArray() : [];
+
+    /// <summary>
+    /// Spec Kit numbers features <c>specs/NNN-short-name</c>: the next free number after those on the base branch, and a
+    /// short name from the description's first words.
+    /// </summary>
+    internal static string NextFeatureDir(Tree tree, string description)
+    {
+        var highest = 0;
+        if (tree["specs"]?.Target is Tree specs)
+        {
+            foreach (var entry in specs.Where(e => e.TargetType == TreeEntryTargetType.Tree))
+            {
+                var match = FeatureNumber().Match(entry.Name);
+                if (match.Success)
+                {
+                    highest = Math.Max(highest, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        var words = Words().Matches(description.ToLowerInvariant()).Select(m => m.Value).Where(w => w.Length > 2).Take(4).ToArray();
+        var slug = words.Length == 0 ? "feature" : string.Join('-', words);
+        if (slug.Length > 40)
+        {
+            slug = slug[..40].TrimEnd('-');
+        }
+
+        return $"specs/{(highest + 1).ToString("000", CultureInfo.InvariantCulture)}-{slug}";
+    }
+
+    private static string DiffSummary(string baseCommit, string commit, string branch, IReadOnlyList<ChangedFile> files)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"branch {branch}\nbase   {baseCommit}\ncommit {commit}\n\n");
+        foreach (var file in files)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{file.Status,-9} +{file.Added,-5} -{file.Deleted,-5} {file.Path}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"\n{files.Count} file(s) changed, {files.Sum(f => f.Added)} insertion(s), {files.Sum(f => f.Deleted)} deletion(s)\n");
+        return text.ToString();
+    }
+
+    /// <summary>Jobs run as a different, unprivileged user than the app here: let them write the working tree.</summary>
+    private static void OpenToJobUser(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode all = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        const UnixFileMode search = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(path, all | search);
+        foreach (var directory in Directory.EnumerateDirectories(path, "*", SearchOption.AllDirectories))
+        {
+            File.SetUnixFileMode(directory, all | search);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        {
+            var mode = File.GetUnixFileMode(file);
+            File.SetUnixFileMode(file, mode | all);
+        }
+    }
+
+    [GeneratedRegex(@"^(\d{3})-")]
+    private static partial Regex FeatureNumber();
+
+    [GeneratedRegex("[a-z0-9]+")]
+    private static partial Regex Words();
+}

@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using LibGit2Sharp;
+using LibGit2Sharp.Handlers;
+using Microsoft.Extensions.Options;
+using SpecEditor.Hosting;
+using SpecEditor.Specs;
+
+namespace SpecEditor.Automation.Publishing;
+
+/// <summary>Where a run clones from and publishes to: the local store's repository (<c>local</c>), or GitHub's <c>GH_REPO</c> when configured.</summary>
+public abstract record RepositoryTarget(string Name)
+{
+    public abstract string CloneUrl { get; }
+
+    public abstract CredentialsHandler? Credentials { get; }
+}
+
+public sealed record LocalTarget(string Path) : RepositoryTarget(LocalName)
+{
+    public const string LocalName = "local";
+
+    public override string CloneUrl => Path;
+
+    public override CredentialsHandler? Credentials => null;
+}
+
+public sealed record GitHubTarget(string Repository, string ServerUrl, string Token) : RepositoryTarget(Repository)
+{
+    public override string CloneUrl => $"{ServerUrl.TrimEnd('/')}/{Repository}.git";
+
+    // GitHub takes a token as the password of HTTPS git; it never appears in the URL, so not in git's messages either.
+    public override CredentialsHandler? Credentials => (_, _, _) => new UsernamePasswordCredentials { Username = "x-access-token", Password = Token };
+
+    public string Owner => Repository.Split('/')[0];
+
+    public string RepositoryName => Repository.Split('/')[1];
+}
+
+public sealed partial class RepositoryTargets(IOptions<AutomationSettings> settings, IOptions<SpecsSettings> specs, IOptions<HostingSettings> hosting)
+{
+    public string LocalPath => specs.Value.LocalRepository is { Length: > 0 } configured
+        ? System.IO.Path.GetFullPath(configured)
+        : System.IO.Path.Combine(hosting.Value.DataDir, "specs.git");
+
+    /// <summary>The repositories a run may name, for the form and error messages.</summary>
+    public IReadOnlyList<string> Available
+    {
+        get
+        {
+            var names = new List<string>();
+            if (Repository.IsValid(LocalPath))
+            {
+                names.Add(LocalTarget.LocalName);
+            }
+
+            if (settings.Value.GitHubConfigured)
+            {
+                names.Add(settings.Value.GitHubRepository!);
+            }
+
+            return names;
+        }
+    }
+
+    /// <summary>Resolves and checks a run's repository and base branch; throws a 400/422 the user can act on.</summary>
+    public RepositoryTarget Resolve(string? repository, string? baseBranch)
+    {
+        if (string.IsNullOrWhiteSpace(repository))
+        {
+            throw new AutomationRequestException("automation.invalid_repository", $"'repository' is required: one of {Describe()}.");
+        }
+
+        if (repository != LocalTarget.LocalName && !RepositoryName().IsMatch(repository))
+        {
+            throw new AutomationRequestException("automation.invalid_repository", $"'{repository}' is not a repository name: use 'local' or owner/name ({Describe()}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(baseBranch) || !BranchName().IsMatch(baseBranch) || baseBranch.Contains("..", StringComparison.Ordinal) || baseBranch.EndsWith(".lock", StringComparison.Ordinal))
+        {
+            throw new AutomationRequestException("automation.invalid_branch", $"'{baseBranch}' is not a valid branch name.");
+        }
+
+        if (repository == LocalTarget.LocalName)
+        {
+            if (!Repository.IsValid(LocalPath))
+            {
+                throw new AutomationRequestException("automation.unknown_repository", "The local store's repository does not exist on this server.", StatusCodes.Status422UnprocessableEntity);
+            }
+
+            using var repo = new Repository(LocalPath);
+            if (repo.Branches[baseBranch] is null)
+            {
+                throw new AutomationRequestException("automation.unknown_branch", $"The local repository has no branch '{baseBranch}'.", StatusCodes.Status422UnprocessableEntity);
+            }
+
+            return new LocalTarget(LocalPath);
+        }
+
+        var configured = settings.Value;
+        if (!configured.GitHubConfigured || !string.Equals(configured.GitHubRepository, repository, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AutomationRequestException("automation.unknown_repository", $"Runs cannot use '{repository}': this server publishes to {Describe()}.", StatusCodes.Status422UnprocessableEntity);
+        }
+
+        return new GitHubTarget(configured.GitHubRepository!, configured.GitHubServerUrl, configured.GitHubToken!);
+    }
+
+    private string Describe() => Available.Count == 0 ? "no repository (none is configured)" : string.Join(", ", Available.Select(a => $"'{a}'"));
+
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")]
+    private static partial Regex RepositoryName();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")]
+    private static partial Regex BranchName();
+}

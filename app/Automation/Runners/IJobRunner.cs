@@ -1,0 +1,121 @@
+namespace SpecEditor.Automation.Runners;
+
+/// <summary>Identifies a job by what it does, so any instance can find it by label after a crash.</summary>
+public sealed record JobKey(string RunId, string Step, int Attempt);
+
+/// <summary>One phase's container: image, command, environment (secrets included; <see cref="SecretNames"/> says which), the run's workspace, limits and labels.</summary>
+public sealed record JobSpec(
+    JobKey Key,
+    string Instance,
+    string Image,
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> Environment,
+    string WorkspacePath,
+    string User,
+    long MemoryBytes,
+    double Cpus,
+    long Pids,
+    string Network,
+    IReadOnlyCollection<string> SecretNames)
+{
+    public const string WorkspaceMount = "/workspace";
+}
+
+public sealed record JobInfo(string Id, JobKey Key, string? Instance, bool Running);
+
+public sealed record JobResult(int ExitCode, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Problem);
+
+public enum OutputChannel
+{
+    StdOut,
+    StdErr,
+}
+
+/// <summary>
+/// Runs phase jobs: the Docker Engine API beside a Docker host, Kubernetes Jobs in a cluster. Jobs carry labels
+/// (<see cref="Labels"/>) with the run, step, attempt and app instance, so orphans are found after a crash.
+/// </summary>
+public interface IJobRunner
+{
+    string Kind { get; }
+
+    /// <summary>Creates and starts the job; returns its id. Fails with <see cref="PermanentStepException"/> when the job can never start (no such image).</summary>
+    Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>The job for this key, if one exists (running or not).</summary>
+    Task<JobInfo?> FindAsync(JobKey key, CancellationToken cancellationToken);
+
+    /// <summary>Streams the job's output from its start, line by line, and returns when it has exited.</summary>
+    Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken);
+
+    /// <summary>Stops the job if it runs (a short grace period, then kill) and removes it with everything it holds.</summary>
+    Task RemoveAsync(string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Every job this deployment started (its scope), on any instance.</summary>
+    Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken);
+}
+
+public static class Labels
+{
+    public const string App = "dev.spec-editor.automation";
+    public const string Run = "dev.spec-editor.run";
+    public const string Step = "dev.spec-editor.step";
+    public const string Attempt = "dev.spec-editor.attempt";
+    public const string Instance = "dev.spec-editor.instance";
+
+    /// <param name="scope">The deployment the job belongs to (<c>AUTOMATION_JOB_SCOPE</c>); the value of the <see cref="App"/> label.</param>
+    public static Dictionary<string, string> For(JobKey key, string instance, string scope) => new(StringComparer.Ordinal)
+    {
+        [App] = scope,
+        [Run] = key.RunId,
+        [Step] = key.Step,
+        [Attempt] = key.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [Instance] = instance,
+    };
+
+    public static JobKey? Parse(IDictionary<string, string>? labels) =>
+        labels is not null
+        && labels.TryGetValue(Run, out var run)
+        && labels.TryGetValue(Step, out var step)
+        && labels.TryGetValue(Attempt, out var attemptText)
+        && int.TryParse(attemptText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var attempt)
+            ? new JobKey(run, step, attempt)
+            : null;
+}
+
+/// <summary>Splits a byte stream into lines (UTF-8), keeping a partial line until its end arrives.</summary>
+internal sealed class LineSplitter(OutputChannel stream, Func<OutputChannel, string, ValueTask> onLine)
+{
+    private readonly System.Text.Decoder _decoder = System.Text.Encoding.UTF8.GetDecoder();
+    private readonly System.Text.StringBuilder _pending = new();
+
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
+    {
+        var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length)];
+        var count = _decoder.GetChars(bytes.Span, chars, flush: false);
+        var start = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (chars[i] == '\n')
+            {
+                _pending.Append(chars, start, i - start);
+                var line = _pending.ToString().TrimEnd('\r');
+                _pending.Clear();
+                start = i + 1;
+                await onLine(stream, line).ConfigureAwait(false);
+            }
+        }
+
+        _pending.Append(chars, start, count - start);
+    }
+
+    public async ValueTask FlushAsync()
+    {
+        if (_pending.Length > 0)
+        {
+            var line = _pending.ToString();
+            _pending.Clear();
+            await onLine(stream, line).ConfigureAwait(false);
+        }
+    }
+}

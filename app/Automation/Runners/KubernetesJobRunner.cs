@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Text;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+
+namespace SpecEditor.Automation.Runners;
+
+/// <summary>
+/// Phase jobs as Kubernetes Jobs, for an app running in a cluster: one pod, never restarted (the engine retries), non-root
+/// with a read-only root filesystem, no service-account token, all capabilities dropped, memory/CPU limits, the run's folder
+/// of the shared workspace claim mounted, and the secrets in a per-job Secret read as environment variables. The job and its
+/// secret are deleted after the step. (Process limits are the kubelet's podPidsLimit; a pod spec has no field for them.)
+/// </summary>
+public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly AutomationSettings _settings;
+    private readonly ILogger<KubernetesJobRunner> _logger;
+    private readonly Lazy<Kubernetes> _client;
+    private readonly string _scope;
+
+    public KubernetesJobRunner(IOptions<AutomationSettings> settings, Engine.AutomationInstance instance, ILogger<KubernetesJobRunner> logger)
+    {
+        _settings = settings.Value;
+        _scope = instance.Scope;
+        _logger = logger;
+        _client = new Lazy<Kubernetes>(() => new Kubernetes(Configuration(_settings)));
+    }
+
+    public string Kind => "kubernetes";
+
+    private Kubernetes Client => _client.Value;
+
+    private string Namespace => _settings.KubernetesNamespace;
+
+    public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        var name = JobName(spec.Key);
+        var labels = Labels.For(spec.Key, LabelValue(spec.Instance), _scope);
+        var secretNames = spec.SecretNames.ToHashSet(StringComparer.Ordinal);
+        var secret = new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+            Type = "Opaque",
+            Data = spec.Environment.Where(e => secretNames.Contains(e.Key)).ToDictionary(e => e.Key, e => Encoding.UTF8.GetBytes(e.Value)),
+        };
+        await CreateReplacingAsync(
+            () => Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace, cancellationToken: cancellationToken),
+            () => Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        var (uid, gid) = ParseUser(spec.User);
+        var job = new V1Job
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+            Spec = new V1JobSpec
+            {
+                BackoffLimit = 0,
+                TtlSecondsAfterFinished = 86400,
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = new V1PodSpec
+                    {
+                        RestartPolicy = "Never",
+                        AutomountServiceAccountToken = false,
+                        EnableServiceLinks = false,
+                        SecurityContext = new V1PodSecurityContext
+                        {
+                            RunAsNonRoot = true,
+                            RunAsUser = uid,
+                            RunAsGroup = gid,
+                            FsGroup = gid,
+                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+                        },
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "agent",
+                                Image = spec.Image,
+                                Args = spec.Command.ToList(),
+                                WorkingDir = JobSpec.WorkspaceMount,
+                                Env = spec.Environment.Select(e => secretNames.Contains(e.Key)
+                                    ? new V1EnvVar { Name = e.Key, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = name, Key = e.Key } } }
+                                    : new V1EnvVar { Name = e.Key, Value = e.Value }).ToList(),
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Limits = new Dictionary<string, ResourceQuantity>
+                                    {
+                                        ["memory"] = new(spec.MemoryBytes.ToString(CultureInfo.InvariantCulture)),
+                                        ["cpu"] = new($"{(long)(spec.Cpus * 1000)}m"),
+                                    },
+                                    Requests = new Dictionary<string, ResourceQuantity>
+                                    {
+                                        ["memory"] = new(spec.MemoryBytes.ToString(CultureInfo.InvariantCulture)),
+                                        ["cpu"] = new($"{(long)(spec.Cpus * 1000)}m"),
+                                    },
+                                },
+                                SecurityContext = new V1SecurityContext
+                                {
+                                    AllowPrivilegeEscalation = false,
+                                    ReadOnlyRootFilesystem = true,
+                                    RunAsNonRoot = true,
+                                    Capabilities = new V1Capabilities { Drop = ["ALL"] },
+                                },
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "workspace", MountPath = JobSpec.WorkspaceMount, SubPath = SubPath(spec.WorkspacePath) },
+                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+                                ],
+                            },
+                        ],
+                        Volumes =
+                        [
+                            new V1Volume { Name = "workspace", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = _settings.KubernetesWorkspaceClaim } },
+                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("256Mi") } },
+                        ],
+                    },
+                },
+            },
+        };
+
+        try
+        {
+            await CreateReplacingAsync(
+                () => Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: cancellationToken),
+                () => DeleteJobAsync(name, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden)
+        {
+            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            throw new PermanentStepException($"Kubernetes refused the job ({(int)ex.Response.StatusCode}): {ex.Response.Content}", ex);
+        }
+
+        LogStarted(_logger, name, spec.Key.RunId, spec.Key.Step, spec.Key.Attempt);
+        return name;
+    }
+
+    public async Task<JobInfo?> FindAsync(JobKey key, CancellationToken cancellationToken)
+    {
+        var jobs = await ListAsync($"{Labels.App}={_scope},{Labels.Run}={key.RunId},{Labels.Step}={key.Step},{Labels.Attempt}={key.Attempt.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+        return jobs.Count > 0 ? jobs[0] : null;
+    }
+
+    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync($"{Labels.App}={_scope}", cancellationToken);
+
+    public async Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
+    {
+        var pod = await WaitForPodAsync(jobId, cancellationToken).ConfigureAwait(false);
+        using (var logs = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, Namespace, container: "agent", follow: true, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            // Kubernetes merges a container's stdout and stderr into one log.
+            var lines = new LineSplitter(OutputChannel.StdOut, onLine);
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await logs.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await lines.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+            }
+
+            await lines.FlushAsync().ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            var job = await Client.BatchV1.ReadNamespacedJobAsync(jobId, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (job.Status?.Succeeded > 0 || job.Status?.Failed > 0)
+            {
+                var podStatus = (await Client.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)).Status;
+                var terminated = podStatus?.ContainerStatuses?.FirstOrDefault(c => c.Name == "agent")?.State?.Terminated;
+                var exitCode = terminated?.ExitCode ?? (job.Status.Succeeded > 0 ? 0 : 1);
+                var problem = terminated?.Reason is "OOMKilled" ? "the job ran out of memory (OOM-killed)" : null;
+                return new JobResult(exitCode, ToOffset(terminated?.StartedAt ?? job.Status.StartTime), ToOffset(terminated?.FinishedAt ?? job.Status.CompletionTime), problem);
+            }
+
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await DeleteJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Client.CoreV1.DeleteNamespacedSecretAsync(jobId, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_client.IsValueCreated)
+        {
+            _client.Value.Dispose();
+        }
+    }
+
+    internal static KubernetesClientConfiguration Configuration(AutomationSettings settings) =>
+        settings.KubernetesApiUrl is { Length: > 0 } url
+            ? new KubernetesClientConfiguration { Host = url }
+            : KubernetesClientConfiguration.IsInCluster()
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+
+    private async Task<IReadOnlyList<JobInfo>> ListAsync(string selector, CancellationToken cancellationToken)
+    {
+        var jobs = await Client.BatchV1.ListNamespacedJobAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return jobs.Items
+            .Select(j => (Job: j, Key: Labels.Parse(j.Metadata.Labels)))
+            .Where(j => j.Key is not null)
+            .Select(j => new JobInfo(j.Job.Metadata.Name, j.Key!, j.Job.Metadata.Labels.TryGetValue(Labels.Instance, out var instance) ? instance : null, j.Job.Status?.Active > 0))
+            .ToArray();
+    }
+
+    private async Task<string> WaitForPodAsync(string jobId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var pods = await Client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={jobId}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var pod = pods.Items.FirstOrDefault(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed");
+            if (pod is not null)
+            {
+                return pod.Metadata.Name;
+            }
+
+            var waiting = pods.Items.SelectMany(p => p.Status?.ContainerStatuses ?? []).Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is "ErrImagePull" or "ImagePullBackOff" or "InvalidImageName" or "CreateContainerConfigError");
+            if (waiting is not null)
+            {
+                throw new PermanentStepException($"the job's pod cannot start: {waiting.Reason} {waiting.Message}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteJobAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    private static async Task CreateReplacingAsync<T>(Func<Task<T>> create, Func<Task> delete)
+    {
+        try
+        {
+            await create().ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // Left by an earlier try of this very attempt before the app stopped.
+            await delete().ConfigureAwait(false);
+            await create().ConfigureAwait(false);
+        }
+    }
+
+    private string SubPath(string workspace) =>
+        _settings.WorkDir is { Length: > 0 } root ? Path.GetRelativePath(root, workspace) : Path.GetFileName(workspace);
+
+    private static (long Uid, long Gid) ParseUser(string user)
+    {
+        var parts = user.Split(':');
+        var uid = long.Parse(parts[0], CultureInfo.InvariantCulture);
+        return (uid, parts.Length > 1 ? long.Parse(parts[1], CultureInfo.InvariantCulture) : uid);
+    }
+
+    private static string JobName(JobKey key) => $"speckit-{key.RunId[..Math.Min(12, key.RunId.Length)]}-{key.Step}-{key.Attempt.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Label values are at most 63 characters of letters, digits, '-', '_' and '.'.</summary>
+    private static string LabelValue(string value)
+    {
+        var clean = new string(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray()).Trim('-', '_', '.');
+        return clean.Length > 63 ? clean[..63].TrimEnd('-', '_', '.') : clean;
+    }
+
+    private static DateTimeOffset? ToOffset(DateTime? time) => time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created Kubernetes job {Job} for run {RunId} {Step} attempt {Attempt}")]
+    private static partial void LogStarted(ILogger logger, string job, string runId, string step, int attempt);
+}

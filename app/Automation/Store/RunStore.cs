@@ -1,0 +1,751 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using SpecEditor.Data;
+
+namespace SpecEditor.Automation.Store;
+
+public sealed record RunFilter(string? State, string? Repository, string? Agent);
+
+public sealed record RunPage(IReadOnlyList<RunRow> Runs, string? NextCursor);
+
+/// <summary>What became of a step's attempt; <see cref="RunStore.CompleteStepAsync"/> turns it into step and run states.</summary>
+public abstract record StepOutcome
+{
+    public int? ExitCode { get; init; }
+
+    public DateTimeOffset? JobStartedAt { get; init; }
+
+    public DateTimeOffset? JobFinishedAt { get; init; }
+
+    public sealed record Succeeded : StepOutcome;
+
+    /// <param name="AttemptState">failed, timed_out or interrupted.</param>
+    public sealed record Failed(string Error, bool Retryable, string AttemptState = AttemptStates.Failed) : StepOutcome;
+
+    /// <param name="Reason">cancelled (by a person) or timeout (the run's deadline passed).</param>
+    public sealed record Stopped(string Reason, string Error) : StepOutcome;
+}
+
+/// <summary>What <see cref="RunStore.CompleteStepAsync"/> did: whether this instance still held the step, and the run's state after.</summary>
+public sealed record Completion(bool Applied, string RunState, string StepState, TimeSpan? RetryIn);
+
+/// <summary>
+/// The engine's state in the app database. Steps are leased: PostgreSQL claims rows with <c>FOR UPDATE SKIP LOCKED</c> so two
+/// instances never take the same step, SQLite (one instance) takes the same code path inside <c>BEGIN IMMEDIATE</c>. Every write
+/// made on behalf of a lease is fenced on (owner, attempt), so an instance that lost its lease cannot overwrite the new holder's work.
+/// </summary>
+public sealed class RunStore(Database database)
+{
+    private const long AdmissionLockKey = 0x5350_4543_4155_544F; // "SPECAUTO"
+
+    private const string RunColumns =
+        "id AS Id, repository AS Repository, base_branch AS BaseBranch, description AS Description, agent AS Agent, phases AS Phases, " +
+        "dry_run AS DryRun, idempotency_key AS IdempotencyKey, request_hash AS RequestHash, state AS State, error AS Error, rerun AS Rerun, " +
+        "cancel_requested AS CancelRequested, cancel_reason AS CancelReason, base_commit AS BaseCommit, feature_dir AS FeatureDir, branch AS Branch, " +
+        "created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, deadline_at AS DeadlineAt, updated_at AS UpdatedAt";
+
+    private const string StepColumns =
+        "run_id AS RunId, name AS Name, ordinal AS Ordinal, state AS State, attempts AS Attempts, budget_start AS BudgetStart, not_before AS NotBefore, " +
+        "lease_owner AS LeaseOwner, lease_expires_at AS LeaseExpiresAt, started_at AS StartedAt, finished_at AS FinishedAt, error AS Error";
+
+    private const string AttemptColumns =
+        "id AS Id, run_id AS RunId, step AS Step, number AS Number, state AS State, instance AS Instance, job_id AS JobId, exit_code AS ExitCode, " +
+        "error AS Error, started_at AS StartedAt, finished_at AS FinishedAt, job_started_at AS JobStartedAt, job_finished_at AS JobFinishedAt";
+
+    private const string ArtifactColumns =
+        "id AS Id, run_id AS RunId, step AS Step, name AS Name, content_type AS ContentType, size AS Size, sha256 AS Sha256, created_at AS CreatedAt, expires_at AS ExpiresAt";
+
+    private const string PullRequestColumns =
+        "id AS Id, run_id AS RunId, target AS Target, repository AS Repository, number AS Number, url AS Url, base_branch AS BaseBranch, " +
+        "head_branch AS HeadBranch, head_commit AS HeadCommit, title AS Title, body AS Body, draft AS Draft, state AS State, files AS Files, " +
+        "created_at AS CreatedAt, updated_at AS UpdatedAt";
+
+    public DatabaseProvider Provider => database.Provider;
+
+    /// <summary>Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).</summary>
+    public async Task<RunRow?> TryInsertRunAsync(RunRow run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await InTransactionAsync(async (connection, transaction) =>
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO automation_runs (id, repository, base_branch, description, agent, phases, dry_run, idempotency_key, request_hash,
+                                                 state, error, rerun, cancel_requested, created_at, updated_at)
+                    VALUES (@Id, @Repository, @BaseBranch, @Description, @Agent, @Phases, @DryRun, @IdempotencyKey, @RequestHash,
+                            @State, @Error, 0, @False, @CreatedAt, @CreatedAt)
+                    """,
+                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var phases = run.PhaseList;
+                for (var i = 0; i < Steps.All.Count; i++)
+                {
+                    var name = Steps.All[i];
+                    var state = Steps.IsPhase(name) && !phases.Contains(name) ? StepStates.Skipped : StepStates.Pending;
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0)",
+                        new { RunId = run.Id, Name = name, Ordinal = i, State = state },
+                        transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+
+                await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run submitted: {run.Agent} on {run.Repository}@{run.BaseBranch}", cancellationToken).ConfigureAwait(false);
+                return run;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Database.IsUniqueViolation(ex) && run.IdempotencyKey is not null)
+        {
+            return null;
+        }
+    }
+
+    public async Task<RunRow?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            $"SELECT {RunColumns} FROM automation_runs WHERE idempotency_key = @key", new { key }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<RunRow?> GetRunAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await GetRunAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<StepRow>(new CommandDefinition(
+            $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId ORDER BY ordinal", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task<IReadOnlyList<AttemptRow>> GetAttemptsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<AttemptRow>(new CommandDefinition(
+            $"SELECT {AttemptColumns} FROM automation_attempts WHERE run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Newest first. The cursor is opaque to clients: it encodes the last run's creation time and id.</summary>
+    public async Task<RunPage> ListRunsAsync(RunFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new DynamicParameters();
+        if (filter.State is { } state)
+        {
+            where.Add("state = @state");
+            parameters.Add("state", state);
+        }
+
+        if (filter.Repository is { } repository)
+        {
+            where.Add("repository = @repository");
+            parameters.Add("repository", repository);
+        }
+
+        if (filter.Agent is { } agent)
+        {
+            where.Add("agent = @agent");
+            parameters.Add("agent", agent);
+        }
+
+        if (cursor is not null)
+        {
+            var (createdAt, id) = DecodeCursor(cursor);
+            where.Add("(created_at < @cursorAt OR (created_at = @cursorAt AND id < @cursorId))");
+            parameters.Add("cursorAt", createdAt);
+            parameters.Add("cursorId", id);
+        }
+
+        parameters.Add("limit", limit + 1);
+        var sql = $"SELECT {RunColumns} FROM automation_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY created_at DESC, id DESC LIMIT @limit";
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        if (rows.Count <= limit)
+        {
+            return new RunPage(rows, null);
+        }
+
+        var last = rows[limit - 1];
+        return new RunPage(rows.Take(limit).ToArray(), EncodeCursor(last.CreatedAt, last.Id));
+    }
+
+    /// <summary>
+    /// Starts queued runs, oldest first, while the global and per-repository caps allow. Instances take turns here
+    /// (an advisory lock on PostgreSQL, the write lock on SQLite), so caps hold across replicas.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AdmitAsync(DateTimeOffset now, int maxRuns, int maxPerRepository, TimeSpan runTimeout, CancellationToken cancellationToken)
+    {
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            if (database.Provider == DatabaseProvider.Postgres)
+            {
+                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AdmissionLockKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            var running = (await connection.QueryAsync<(string Repository, long Count)>(new CommandDefinition(
+                "SELECT repository, COUNT(*) FROM automation_runs WHERE state = 'running' GROUP BY repository", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToDictionary(r => r.Repository, r => (int)r.Count, StringComparer.Ordinal);
+            var total = running.Values.Sum();
+            if (total >= maxRuns)
+            {
+                return (IReadOnlyList<string>)[];
+            }
+
+            var queued = await connection.QueryAsync<(string Id, string Repository)>(new CommandDefinition(
+                "SELECT id, repository FROM automation_runs WHERE state = 'queued' ORDER BY created_at, id LIMIT 200", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var admitted = new List<string>();
+            foreach (var (id, repository) in queued)
+            {
+                if (total >= maxRuns)
+                {
+                    break;
+                }
+
+                if (running.GetValueOrDefault(repository) >= maxPerRepository)
+                {
+                    continue;
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE automation_runs SET state = 'running', started_at = COALESCE(started_at, @now), deadline_at = @deadline, updated_at = @now WHERE id = @id AND state = 'queued'",
+                    new { id, now, deadline = now + runTimeout }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var first = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                    "SELECT name FROM automation_steps WHERE run_id = @id AND state = 'pending' ORDER BY ordinal LIMIT 1", new { id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (first is not null)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @id AND name = @first",
+                        new { id, first, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+
+                await InsertEventAsync(connection, transaction, id, now, EventKinds.State, null, null, "Run started", cancellationToken).ConfigureAwait(false);
+                running[repository] = running.GetValueOrDefault(repository) + 1;
+                total++;
+                admitted.Add(id);
+            }
+
+            return admitted;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Leases one step: a ready one whose backoff is over, or a running one whose holder stopped renewing its lease (it crashed
+    /// or lost the database). A fresh claim starts a new attempt; a takeover keeps the attempt, so its job can be adopted.
+    /// </summary>
+    public async Task<ClaimedStep?> ClaimAsync(string instance, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var skipLocked = database.Provider == DatabaseProvider.Postgres ? "FOR UPDATE OF s SKIP LOCKED" : "";
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var step = await connection.QuerySingleOrDefaultAsync<StepRow>(new CommandDefinition(
+                $"""
+                SELECT s.run_id AS RunId, s.name AS Name, s.ordinal AS Ordinal, s.state AS State, s.attempts AS Attempts, s.budget_start AS BudgetStart,
+                       s.not_before AS NotBefore, s.lease_owner AS LeaseOwner, s.lease_expires_at AS LeaseExpiresAt, s.started_at AS StartedAt,
+                       s.finished_at AS FinishedAt, s.error AS Error
+                FROM automation_steps s JOIN automation_runs r ON r.id = s.run_id
+                WHERE r.state = 'running'
+                  AND ((s.state = 'ready' AND s.not_before <= @now AND r.cancel_requested = @False)
+                       OR (s.state = 'running' AND s.lease_expires_at < @now))
+                ORDER BY COALESCE(s.lease_expires_at, s.not_before), s.run_id
+                LIMIT 1 {skipLocked}
+                """,
+                new { now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (step is null)
+            {
+                return null;
+            }
+
+            var expires = now + lease;
+            var takeover = step.State == StepStates.Running;
+            int attempt;
+            if (takeover)
+            {
+                attempt = step.Attempts;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE automation_steps SET lease_owner = @instance, lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name",
+                    new { instance, expires, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE automation_attempts SET instance = @instance WHERE run_id = @RunId AND step = @Name AND number = @attempt",
+                    new { instance, step.RunId, step.Name, attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await InsertEventAsync(connection, transaction, step.RunId, now, EventKinds.State, step.Name, attempt,
+                    $"Took over {step.Name} attempt {attempt} from {step.LeaseOwner} (its lease expired)", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                attempt = step.Attempts + 1;
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE automation_steps SET state = 'running', attempts = @attempt, lease_owner = @instance, lease_expires_at = @expires,
+                           started_at = COALESCE(started_at, @now), finished_at = NULL, error = NULL
+                    WHERE run_id = @RunId AND name = @Name
+                    """,
+                    new { attempt, instance, expires, now, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO automation_attempts (run_id, step, number, state, instance, started_at) VALUES (@RunId, @Name, @attempt, 'running', @instance, @now)",
+                    new { step.RunId, step.Name, attempt, instance, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await InsertEventAsync(connection, transaction, step.RunId, now, EventKinds.State, step.Name, attempt,
+                    $"Step {step.Name} started (attempt {attempt}) on {instance}", cancellationToken).ConfigureAwait(false);
+            }
+
+            var run = await GetRunAsync(connection, transaction, step.RunId, cancellationToken).ConfigureAwait(false);
+            return new ClaimedStep(run!, step, attempt, takeover, takeover ? step.LeaseOwner : null);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Extends this instance's lease; null when it no longer holds the step, else whether the run should stop and why.</summary>
+    public async Task<string?> RenewLeaseAsync(ClaimedStep claim, string instance, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var renewed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_owner = @instance AND state = 'running' AND attempts = @Attempt",
+            new { expires = now + lease, claim.Run.Id, RunId = claim.Run.Id, claim.Step.Name, instance, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (renewed == 0)
+        {
+            return null;
+        }
+
+        var stop = await connection.QuerySingleAsync<(bool CancelRequested, string? CancelReason)>(new CommandDefinition(
+            "SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @id", new { id = claim.Run.Id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return stop.CancelRequested ? stop.CancelReason ?? CancelReasons.Cancelled : "";
+    }
+
+    public async Task SetJobIdAsync(ClaimedStep claim, string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_attempts SET job_id = @jobId WHERE run_id = @RunId AND step = @Name AND number = @Attempt",
+            new { jobId, RunId = claim.Run.Id, claim.Step.Name, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Records what the clone step found: the base commit and the feature folder the phases write into.</summary>
+    public async Task SetWorkspaceInfoAsync(string runId, string baseCommit, string featureDir, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_runs SET base_commit = @baseCommit, feature_dir = @featureDir WHERE id = @runId",
+            new { runId, baseCommit, featureDir }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task SetBranchAsync(string runId, string branch, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_runs SET branch = @branch WHERE id = @runId", new { runId, branch }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Finishes this instance's attempt and moves the run on: the next step becomes ready, a retry is scheduled with backoff,
+    /// or the run ends. Does nothing (Applied = false) when another instance holds the step now.
+    /// </summary>
+    public async Task<Completion> CompleteStepAsync(
+        ClaimedStep claim, string instance, StepOutcome outcome, DateTimeOffset now, int maxAttempts, Func<int, TimeSpan> backoff, CancellationToken cancellationToken)
+    {
+        var runId = claim.Run.Id;
+        var name = claim.Step.Name;
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var step = await connection.QuerySingleOrDefaultAsync<StepRow>(new CommandDefinition(
+                $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId AND name = @name AND lease_owner = @instance AND state = 'running' AND attempts = @attempt",
+                new { runId, name, instance, attempt = claim.Attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (step is null)
+            {
+                return new Completion(false, "", "", null);
+            }
+
+            var (attemptState, error) = outcome switch
+            {
+                StepOutcome.Succeeded => (AttemptStates.Succeeded, (string?)null),
+                StepOutcome.Failed failed => (failed.AttemptState, failed.Error),
+                StepOutcome.Stopped stopped => (stopped.Reason == CancelReasons.Timeout ? AttemptStates.TimedOut : AttemptStates.Cancelled, stopped.Error),
+                _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
+            };
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE automation_attempts SET state = @attemptState, error = @error, exit_code = @ExitCode, finished_at = @now,
+                       job_started_at = @JobStartedAt, job_finished_at = @JobFinishedAt
+                WHERE run_id = @runId AND step = @name AND number = @attempt
+                """,
+                new { attemptState, error, outcome.ExitCode, now, outcome.JobStartedAt, outcome.JobFinishedAt, runId, name, attempt = claim.Attempt },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+            switch (outcome)
+            {
+                case StepOutcome.Succeeded:
+                {
+                    await FinishStepAsync(connection, transaction, runId, name, StepStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
+                    await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} succeeded", cancellationToken).ConfigureAwait(false);
+                    var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                        "SELECT name FROM automation_steps WHERE run_id = @runId AND ordinal > @ordinal AND state = 'pending' ORDER BY ordinal LIMIT 1",
+                        new { runId, ordinal = step.Ordinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    if (next is not null)
+                    {
+                        await connection.ExecuteAsync(new CommandDefinition(
+                            "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
+                            new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        return new Completion(true, RunStates.Running, StepStates.Succeeded, null);
+                    }
+
+                    await FinishRunAsync(connection, transaction, runId, RunStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
+                    return new Completion(true, RunStates.Succeeded, StepStates.Succeeded, null);
+                }
+
+                case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts:
+                {
+                    var delay = backoff(step.Attempts - step.BudgetStart);
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE automation_steps SET state = 'ready', not_before = @notBefore, lease_owner = NULL, lease_expires_at = NULL, error = @error WHERE run_id = @runId AND name = @name",
+                        new { notBefore = now + delay, error = failed.Error, runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
+                        $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; retrying in {delay.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
+                    return new Completion(true, RunStates.Running, StepStates.Ready, delay);
+                }
+
+                case StepOutcome.Failed failed:
+                {
+                    await FinishStepAsync(connection, transaction, runId, name, StepStates.Failed, failed.Error, now, cancellationToken).ConfigureAwait(false);
+                    var runError = $"{name} failed: {failed.Error}";
+                    await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {runError}", cancellationToken).ConfigureAwait(false);
+                    await FinishRunAsync(connection, transaction, runId, RunStates.Failed, runError, now, cancellationToken).ConfigureAwait(false);
+                    return new Completion(true, RunStates.Failed, StepStates.Failed, null);
+                }
+
+                case StepOutcome.Stopped stopped:
+                {
+                    var runState = stopped.Reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
+                    var stepState = stopped.Reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled;
+                    await FinishStepAsync(connection, transaction, runId, name, stepState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
+                    await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} stopped: {stopped.Error}", cancellationToken).ConfigureAwait(false);
+                    await FinishRunAsync(connection, transaction, runId, runState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
+                    return new Completion(true, runState, stepState, null);
+                }
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(outcome));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks a run to stop. A run with no step executing stops here and now; otherwise the instance running the step sees the
+    /// request at its next lease renewal, stops the job and finishes the run. Returns the run as it is after.
+    /// </summary>
+    public async Task<(RunRow Run, bool StoppedNow)> RequestStopAsync(string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var run = await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+            if (run is null || RunStates.IsFinal(run.State))
+            {
+                return (run!, false);
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE automation_runs SET cancel_requested = @True, cancel_reason = @reason, updated_at = @now WHERE id = @runId",
+                new { True = true, reason, now, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var stepState = reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE automation_steps SET state = @stepState, finished_at = @now, error = @error, not_before = NULL WHERE run_id = @runId AND state = 'ready'",
+                new { stepState, now, error, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, reason == CancelReasons.Timeout ? error : "Cancellation requested", cancellationToken).ConfigureAwait(false);
+            var executing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (executing > 0)
+            {
+                return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, false);
+            }
+
+            var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
+            await FinishRunAsync(connection, transaction, runId, runState, error, now, cancellationToken).ConfigureAwait(false);
+            return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, true);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Running runs past their deadline that nobody has asked to stop yet.</summary>
+    public async Task<IReadOnlyList<string>> ListOverdueRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM automation_runs WHERE state = 'running' AND deadline_at < @now AND cancel_requested = @False",
+            new { now, False = false }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>
+    /// Puts a finished run back in the queue from <paramref name="fromStep"/>: that step and the later ones (not skipped) start
+    /// over with a fresh retry budget; earlier results stay. Each rerun is numbered (the published branch gets <c>-r&lt;n&gt;</c>).
+    /// </summary>
+    public async Task<RunRow> RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var ordinal = Steps.All.ToList().IndexOf(fromStep);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE automation_steps SET state = 'pending', budget_start = attempts, not_before = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                       started_at = NULL, finished_at = NULL, error = NULL
+                WHERE run_id = @runId AND ordinal >= @ordinal AND state <> 'skipped'
+                """,
+                new { runId, ordinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE automation_runs SET state = 'queued', error = NULL, rerun = rerun + 1, cancel_requested = @False, cancel_reason = NULL,
+                       finished_at = NULL, deadline_at = NULL, updated_at = @now
+                WHERE id = @runId
+                """,
+                new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
+            return (await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fails a run before any step runs (e.g. a missing secret), with the reason.</summary>
+    public async Task FailBeforeStartAsync(string runId, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE automation_steps SET state = 'cancelled', error = @error WHERE run_id = @runId AND state IN ('pending', 'ready')",
+                new { runId, error }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, error, cancellationToken).ConfigureAwait(false);
+            await FinishRunAsync(connection, transaction, runId, RunStates.Failed, error, now, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The (run, step, attempt) of every attempt still marked running: their jobs are not orphans.</summary>
+    public async Task<IReadOnlySet<(string RunId, string Step, int Attempt)>> ListLiveAttemptsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string RunId, string Step, int Number)>(new CommandDefinition(
+            """
+            SELECT a.run_id, a.step, a.number FROM automation_attempts a
+            JOIN automation_steps s ON s.run_id = a.run_id AND s.name = a.step AND s.attempts = a.number AND s.state = 'running'
+            WHERE a.state = 'running'
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => (r.RunId, r.Step, r.Number)).ToHashSet();
+    }
+
+    public async Task<long> CountQueueDepthAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT (SELECT COUNT(*) FROM automation_runs WHERE state = 'queued') + (SELECT COUNT(*) FROM automation_steps WHERE state = 'ready')",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task AddEventsAsync(IReadOnlyList<EventRow> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            foreach (var e in events)
+            {
+                await InsertEventAsync(connection, transaction, e.RunId, e.At, e.Kind, e.Step, e.Attempt, e.Message, cancellationToken).ConfigureAwait(false);
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<EventRow>> GetEventsAsync(string runId, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<EventRow>(new CommandDefinition(
+            "SELECT id AS Id, run_id AS RunId, at AS At, kind AS Kind, step AS Step, attempt AS Attempt, message AS Message FROM automation_events WHERE run_id = @runId AND id > @afterId ORDER BY id LIMIT @limit",
+            new { runId, afterId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Stores (or replaces) an artifact with its size and sha256.</summary>
+    public async Task<ArtifactRow> PutArtifactAsync(string runId, string? step, string name, string contentType, byte[] content, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var sha = Convert.ToHexStringLower(SHA256.HashData(content));
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM automation_artifacts WHERE run_id = @runId AND name = @name", new { runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await connection.QuerySingleAsync<ArtifactRow>(new CommandDefinition(
+                $"""
+                INSERT INTO automation_artifacts (run_id, step, name, content_type, size, sha256, content, created_at, expires_at)
+                VALUES (@runId, @step, @name, @contentType, @size, @sha, @content, @now, @expiresAt)
+                RETURNING {ArtifactColumns}
+                """,
+                new { runId, step, name, contentType, size = (long)content.Length, sha, content, now, expiresAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ArtifactRow>> ListArtifactsAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<ArtifactRow>(new CommandDefinition(
+            $"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    public async Task<(ArtifactRow Artifact, byte[] Content)?> GetArtifactAsync(string runId, string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var artifact = await connection.QuerySingleOrDefaultAsync<ArtifactRow>(new CommandDefinition(
+            $"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId AND name = @name", new { runId, name }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (artifact is null)
+        {
+            return null;
+        }
+
+        var content = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
+            "SELECT content FROM automation_artifacts WHERE id = @Id", new { artifact.Id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (artifact, content ?? []);
+    }
+
+    /// <summary>
+    /// Deletes artifacts past their retention, and job log lines older than <paramref name="logsBefore"/> (the log artifacts
+    /// keep them for as long); state events stay as the run's history. Returns how many artifacts went.
+    /// </summary>
+    public async Task<int> PurgeArtifactsAsync(DateTimeOffset now, DateTimeOffset logsBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM automation_events WHERE kind IN ('stdout', 'stderr') AND at < @logsBefore", new { logsBefore }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM automation_artifacts WHERE expires_at <= @now", new { now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs that finished before <paramref name="cutoff"/>, among <paramref name="ids"/>: their workspaces may go.</summary>
+    public async Task<IReadOnlyList<string>> ListFinishedBeforeAsync(IReadOnlyList<string> ids, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var finished = new List<string>();
+        foreach (var chunk in ids.Chunk(200))
+        {
+            var parameters = new DynamicParameters();
+            var names = chunk.Select((id, i) =>
+            {
+                parameters.Add($"id{i}", id);
+                return $"@id{i}";
+            });
+            parameters.Add("cutoff", cutoff);
+            finished.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT id FROM automation_runs WHERE id IN ({string.Join(", ", names)}) AND state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff",
+                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false));
+        }
+
+        return finished;
+    }
+
+    public async Task<PullRequestRow?> GetPullRequestAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<PullRequestRow>(new CommandDefinition(
+            $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @runId", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<PullRequestRow>> ListPullRequestsAsync(string? state, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sql = state is null
+            ? $"SELECT {PullRequestColumns} FROM automation_pull_requests ORDER BY id DESC LIMIT @limit"
+            : $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE state = @state ORDER BY id DESC LIMIT @limit";
+        return (await connection.QueryAsync<PullRequestRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Creates the run's pull request record, or updates it in place: a run has one pull request however often it publishes.</summary>
+    public async Task<PullRequestRow> UpsertPullRequestAsync(PullRequestRow pr, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        return await InTransactionAsync(async (connection, transaction) =>
+        {
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE automation_pull_requests SET target = @Target, repository = @Repository, number = COALESCE(@Number, number), url = COALESCE(@Url, url),
+                       base_branch = @BaseBranch, head_branch = @HeadBranch, head_commit = @HeadCommit, title = @Title, body = @Body, draft = @Draft,
+                       state = @State, files = @Files, updated_at = @now
+                WHERE run_id = @RunId
+                """,
+                new { pr.Target, pr.Repository, pr.Number, pr.Url, pr.BaseBranch, pr.HeadBranch, pr.HeadCommit, pr.Title, pr.Body, pr.Draft, pr.State, pr.Files, now, pr.RunId },
+                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (updated == 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO automation_pull_requests (run_id, target, repository, number, url, base_branch, head_branch, head_commit, title, body, draft, state, files, created_at, updated_at)
+                    VALUES (@RunId, @Target, @Repository, @Number, @Url, @BaseBranch, @HeadBranch, @HeadCommit, @Title, @Body, @Draft, @State, @Files, @now, @now)
+                    """,
+                    new { pr.RunId, pr.Target, pr.Repository, pr.Number, pr.Url, pr.BaseBranch, pr.HeadBranch, pr.HeadCommit, pr.Title, pr.Body, pr.Draft, pr.State, pr.Files, now },
+                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            return await connection.QuerySingleAsync<PullRequestRow>(new CommandDefinition(
+                $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @RunId", new { pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a local pull request its number and link once its row id is known.</summary>
+    public async Task SetPullRequestLinkAsync(string runId, long number, string url, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_pull_requests SET number = @number, url = @url WHERE run_id = @runId", new { runId, number, url }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    internal static string EncodeCursor(DateTimeOffset createdAt, string id) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{createdAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    internal static (DateTimeOffset CreatedAt, string Id) DecodeCursor(string cursor)
+    {
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            var parts = text.Split('|', 2);
+            return (new DateTimeOffset(long.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture), TimeSpan.Zero), parts[1]);
+        }
+        catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new AutomationRequestException("automation.invalid_cursor", "The cursor is not one this API returned; start again without it.");
+        }
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+        // SQLite: take the write lock up front, so two writers never deadlock upgrading read locks.
+        await using var transaction = connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: false)
+            : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var result = await work(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static Task<RunRow?> GetRunAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"SELECT {RunColumns} FROM automation_runs WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+
+    private static Task FinishStepAsync(DbConnection connection, DbTransaction transaction, string runId, string name, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_steps SET state = @state, error = @error, finished_at = @now, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL WHERE run_id = @runId AND name = @name",
+            new { state, error, now, runId, name }, transaction, cancellationToken: cancellationToken));
+
+    private static async Task FinishRunAsync(DbConnection connection, DbTransaction transaction, string runId, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_runs SET state = @state, error = @error, finished_at = @now, updated_at = @now WHERE id = @runId",
+            new { state, error, now, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, $"Run {state}" + (error is null ? "" : $": {error}"), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task InsertEventAsync(DbConnection connection, DbTransaction transaction, string runId, DateTimeOffset at, string kind, string? step, int? attempt, string message, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO automation_events (run_id, at, kind, step, attempt, message) VALUES (@runId, @at, @kind, @step, @attempt, @message)",
+            new { runId, at, kind, step, attempt, message }, transaction, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using SpecEditor.Automation;
+using SpecEditor.Tests.TestSupport;
+
+namespace SpecEditor.Tests.Automation.Runners;
+
+/// <summary>
+/// The Kubernetes Jobs runner against an in-process fake of the Kubernetes API (no cluster here). It proves the Job and Secret
+/// the runner sends and that a whole run works through it; it cannot prove how a real kubelet schedules and runs them.
+/// </summary>
+public sealed class KubernetesJobRunnerTests
+{
+    [Fact]
+    public async Task A_run_on_the_kubernetes_runner_creates_hardened_jobs_with_secret_env_and_deletes_them()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        using var work = new TempDirectory("spec-editor-k8s-work");
+        using var agents = new TempDirectory("spec-editor-k8s-agents");
+        var agentsFile = Path.Combine(agents.Path, "agents.json");
+        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
+        JsonObject? secretSeen = null;
+        kubernetes.Execute = (job, secret) =>
+        {
+            // Stand in for the pod: write the phase's file where the job's volume would put it.
+            secretSeen = secret;
+            var container = job["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject();
+            var subPath = container["volumeMounts"]![0]!["subPath"]!.GetValue<string>();
+            var phase = FakeKubernetes.Env(job, "SPECKIT_PHASE");
+            var featureDir = FakeKubernetes.Env(job, "SPECKIT_FEATURE_DIR");
+            var file = Path.Combine(work.Path, subPath, featureDir, Steps.ExpectedFile(phase));
+            File.WriteAllText(file, $"# {phase}\n");
+            return (0, $"wrote {featureDir}/{Steps.ExpectedFile(phase)}\nsecret is {FakeKubernetes.Decode(secret!, TestAgentImage.SecretName)}\n");
+        };
+
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_NAMESPACE"] = "speckit",
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = work.Path,
+            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
+            [TestAgentImage.SecretName] = "k8s-secret-value",
+            ["AUTOMATION_POLL_MILLISECONDS"] = "200",
+        });
+
+        var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "On a cluster", dryRun: true)).Id, seconds: 60);
+
+        Assert.True(run.State == "succeeded", $"{run.State}: {run.Error}");
+        var created = kubernetes.Created.ToArray();
+        Assert.Equal(3, created.Length);
+        var job = created[0];
+        Assert.Equal($"speckit-{run.Id[..12]}-specify-1", job["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(run.Id, job["metadata"]!["labels"]!["dev.spec-editor.run"]!.GetValue<string>());
+        var pod = job["spec"]!["template"]!["spec"]!.AsObject();
+        Assert.Equal(0, job["spec"]!["backoffLimit"]!.GetValue<int>());
+        Assert.Equal("Never", pod["restartPolicy"]!.GetValue<string>());
+        Assert.False(pod["automountServiceAccountToken"]!.GetValue<bool>());
+        Assert.True(pod["securityContext"]!["runAsNonRoot"]!.GetValue<bool>());
+        Assert.NotEqual(0, pod["securityContext"]!["runAsUser"]!.GetValue<long>());
+        var container = pod["containers"]![0]!.AsObject();
+        Assert.Equal("registry.example/agent:1", container["image"]!.GetValue<string>());
+        Assert.Equal(["/bin/sh", "/agent.sh"], container["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.True(container["securityContext"]!["readOnlyRootFilesystem"]!.GetValue<bool>());
+        Assert.False(container["securityContext"]!["allowPrivilegeEscalation"]!.GetValue<bool>());
+        Assert.Equal("ALL", container["securityContext"]!["capabilities"]!["drop"]![0]!.GetValue<string>());
+        Assert.Equal("67108864", container["resources"]!["limits"]!["memory"]!.GetValue<string>());
+        Assert.Equal("500m", container["resources"]!["limits"]!["cpu"]!.GetValue<string>());
+        Assert.Equal(run.Id, container["volumeMounts"]![0]!["subPath"]!.GetValue<string>());
+        Assert.Equal("speckit-work", pod["volumes"]![0]!["persistentVolumeClaim"]!["claimName"]!.GetValue<string>());
+
+        // The secret travels in a Secret the container reads as an environment variable, never as a literal in the Job.
+        var secretEnv = container["env"]!.AsArray().Single(e => e!["name"]!.GetValue<string>() == TestAgentImage.SecretName)!.AsObject();
+        Assert.Null(secretEnv["value"]);
+        Assert.Equal(job["metadata"]!["name"]!.GetValue<string>(), secretEnv["valueFrom"]!["secretKeyRef"]!["name"]!.GetValue<string>());
+        Assert.DoesNotContain("k8s-secret-value", job.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("k8s-secret-value", FakeKubernetes.Decode(secretSeen!, TestAgentImage.SecretName));
+
+        // Logs came through the pod log endpoint, masked; jobs and secrets are gone after their steps.
+        Assert.Contains("secret is ***", await AutomationHarness.ArtifactTextAsync(app.Client, run, "logs/plan/attempt-1/stdout.log"), StringComparison.Ordinal);
+        Assert.Empty(kubernetes.Jobs);
+        Assert.Empty(kubernetes.Secrets);
+        Assert.Empty(kubernetes.Pods);
+    }
+
+    [Fact]
+    public async Task A_failed_job_reports_its_container_exit_code()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        using var work = new TempDirectory("spec-editor-k8s-work");
+        using var agents = new TempDirectory("spec-editor-k8s-agents");
+        var agentsFile = Path.Combine(agents.Path, "agents.json");
+        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
+        kubernetes.Execute = (_, _) => (7, "model quota exceeded\n");
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = work.Path,
+            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
+            [TestAgentImage.SecretName] = "x",
+            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
+        });
+
+        var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "Fails on the cluster", dryRun: true)).Id, seconds: 60);
+
+        Assert.Equal("failed", run.State);
+        Assert.Equal(7, Assert.Single(run.Steps!.Single(s => s.Name == "specify").AttemptHistory).ExitCode);
+        Assert.Empty(kubernetes.Jobs);
+    }
+}
