@@ -60,9 +60,10 @@ public sealed class GitHubPublisherTests
         }
 
         // A rerun pushes "-r1", moves the pull request's head to the same commit and updates it: still one pull request.
+        // (Identical content published within the same second is the identical commit, so wait for the update itself.)
         using var retry = await app.Client.PostAsync($"/api/automation/runs/{run.Id}/retry", JsonContent("""{"fromStep":"tasks"}"""), TestContext.Current.CancellationToken);
         Assert.True(retry.IsSuccessStatusCode);
-        var rerun = await AutomationHarness.WaitAsync(app.Client, run.Id, r => r.State == "succeeded" && r.Rerun == 1 && r.PullRequest?.HeadCommit != run.PullRequest.HeadCommit);
+        var rerun = await AutomationHarness.WaitAsync(app.Client, run.Id, r => r.State == "succeeded" && r.Rerun == 1 && r.PullRequest?.UpdatedAt > run.PullRequest.UpdatedAt);
         Assert.Single(github.Pulls);
         Assert.Contains("PATCH pulls/1", github.Calls);
         Assert.Equal(1, github.Calls.Count(c => c == "POST pulls"));
