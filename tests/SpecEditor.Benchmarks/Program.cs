@@ -3,6 +3,7 @@ using SpecEditor.Benchmarks;
 // dotnet run -c Release --project tests/SpecEditor.Benchmarks -- <benchmark> [options]
 IBenchmark[] benchmarks =
 [
+    new ImageBenchmark(),
 ];
 
 var chosen = args.Length > 0 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
