@@ -23,6 +23,8 @@ suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 hash_label=dev.spec-editor.stand-in.hash
 runtime_packages=(libc6 libgcc-s1 libstdc++6 libssl3 zlib1g)
+# What debootstrap adds to minbase: the .NET SDK's dependencies (ICU for its globalization) and the runtime packages.
+debootstrap_include=ca-certificates,libicu72,libssl3,zlib1g,libstdc++6
 mkdir -p "$cache"
 
 log() { printf '== %s\n' "$*"; }
@@ -40,17 +42,30 @@ unknown=$(grep -v -x -F -e "$sdk_image" -e "$runtime_image" <<<"$base_images" ||
 
 current_hash() { docker image inspect -f "{{ index .Config.Labels \"$hash_label\" }}" "$1" 2>/dev/null || true; }
 
-# Files are hashed by content, not name, so a changed package reference or SDK rebuilds the stand-in that depends on it.
-hash_of() { { sha256sum "$@" | cut -d' ' -f1; printf '%s\n' "$suite" "${runtime_packages[*]}"; } | sha256sum | cut -c1-16; }
+# docker import, tagged NAME; the stand-in it replaces is removed unless something (a build cache, a tag) still uses it.
+import_as() {
+  local name=$1 previous
+  shift
+  previous=$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+  docker import "$@" - "$name" >/dev/null
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$name")" ]; then
+    docker rmi "$previous" >/dev/null 2>&1 || true
+  fi
+}
 
-# One debootstrap, cached: the sdk stand-in's root filesystem and the source of the runtime stand-in's libraries.
+# Files are hashed by content, not name, so a changed package reference or SDK rebuilds the stand-in that depends on it.
+hash_of() { { sha256sum "$@" | cut -d' ' -f1; printf '%s\n' "$suite" "$debootstrap_include" "${runtime_packages[*]}"; } | sha256sum | cut -c1-16; }
+
+# One debootstrap, cached (named by suite and package list): the sdk stand-in's root filesystem and the source of the
+# runtime stand-in's libraries.
 debian_rootfs() {
-  local tarball="$cache/debian-$suite-minbase.tar"
+  local tarball
+  tarball="$cache/debian-$suite-minbase-$(sha256sum <<<"$debootstrap_include" | cut -c1-8).tar"
   if [ ! -s "$tarball" ]; then
     log "debootstrap $suite (once; cached in $cache)" >&2
     local dir
     dir=$(mktemp -d "$cache/rootfs.XXXXXX")
-    debootstrap --variant=minbase --include=ca-certificates,libicu72,libssl3,zlib1g,libstdc++6 \
+    debootstrap --variant=minbase --include="$debootstrap_include" \
       "$suite" "$dir" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
       { tail -n 30 "$cache/debootstrap.log" >&2; rm -rf "$dir"; exit 1; }
     rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
@@ -97,11 +112,10 @@ build_runtime_deps() {
   chmod 1777 "$slim/tmp"
 
   # The environment and user of the real chiseled image.
-  tar -C "$slim" --numeric-owner -cf - . | docker import \
+  tar -C "$slim" --numeric-owner -cf - . | import_as "$runtime_image" \
     --change 'ENV APP_UID=1654 ASPNETCORE_HTTP_PORTS=8080 DOTNET_RUNNING_IN_CONTAINER=true DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true' \
     --change 'USER 1654' \
-    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only" \
-    - "$runtime_image" >/dev/null
+    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only"
   rm -rf "$full" "$slim"
 }
 
@@ -138,11 +152,10 @@ build_sdk() {
   cp -a "$dotnet_root/." "$root/usr/share/dotnet/"
   ln -sf /usr/share/dotnet/dotnet "$root/usr/bin/dotnet"
   nuget_seed "$root/root/.nuget/packages"
-  tar -C "$root" --numeric-owner -cf - . | docker import \
+  tar -C "$root" --numeric-owner -cf - . | import_as "$sdk_image" \
     --change 'ENV DOTNET_ROOT=/usr/share/dotnet DOTNET_RUNNING_IN_CONTAINER=true DOTNET_USE_POLLING_FILE_WATCHER=true NUGET_XMLDOC_MODE=skip DOTNET_NOLOGO=true' \
     --change 'WORKDIR /' \
-    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only" \
-    - "$sdk_image" >/dev/null
+    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only"
   rm -rf "$root"
 }
 
@@ -175,10 +188,9 @@ SCRIPT
   printf '%s\n' "$script" >"$root/http-echo"
   chmod 755 "$root/http-echo"
   chmod 1777 "$root/tmp"
-  tar -C "$root" --numeric-owner -cf - . | docker import \
+  tar -C "$root" --numeric-owner -cf - . | import_as "$echo_image" \
     --change 'ENTRYPOINT ["/http-echo"]' --change 'EXPOSE 5678' \
-    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only" \
-    - "$echo_image" >/dev/null
+    --change "LABEL $hash_label=$hash dev.spec-editor.stand-in=test-only"
   rm -rf "$root"
 }
 

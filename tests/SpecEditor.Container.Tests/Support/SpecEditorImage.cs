@@ -32,6 +32,8 @@ public sealed class SpecEditorImage : IAsyncDisposable
     /// <summary>The build stage (`--target build`), kept to prove the context's secrets stay out of the builder's layers too.</summary>
     public string BuildStageTag => $"spec-editor-test-build:{_suffix}";
 
+    private const string BuildCacheTag = "spec-editor-test-build:cache";
+
     public string Id { get; private set; } = "";
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
@@ -70,7 +72,9 @@ public sealed class SpecEditorImage : IAsyncDisposable
     {
         if (_built)
         {
-            // --no-prune keeps the untagged intermediate layers: the next run's build reuses them as cache.
+            // The build stage stays tagged as the cache for the next run (its publish step is the slow one); --no-prune
+            // keeps the final image's untagged parent layers for the same reason.
+            await Cli.TryRunAsync("docker", ["tag", BuildStageTag, BuildCacheTag]);
             await Cli.TryRunAsync("docker", ["rmi", "--force", "--no-prune", Tag, BuildStageTag], new CliOptions { Timeout = TimeSpan.FromMinutes(1) });
         }
 
