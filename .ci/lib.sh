@@ -1,13 +1,15 @@
 # Helpers for .ci/run. Everything started here is recorded by process id and stopped by that id in ci_cleanup.
 CI_STARTED_PIDS=()
+CI_REMOVE_DIRS=()
 
 ci_log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, cloud-init to validate the
-# EC2 host's user data, jq and shellcheck for the GitHub workflow scripts, and a static busybox from which tests build
-# small images (no registry is reachable).
+# EC2 host's user data, jq and shellcheck for the GitHub workflow scripts, a static busybox from which tests build small
+# images (no registry is reachable), and for the container tests the Docker engine, docker-compose (1.29), a registry
+# with htpasswd auth, and debootstrap, which builds the base-image stand-ins.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io cloud-init postgresql jq shellcheck busybox-static) missing=()
+  local wanted=(chromium git curl docker.io docker-compose docker-registry apache2-utils debootstrap cloud-init postgresql jq shellcheck busybox-static) missing=()
   for package in "${wanted[@]}"; do
     ci_package_present "$package" || missing+=("$package")
   done
@@ -80,11 +82,66 @@ ci_start_dockerd() {
   return 1
 }
 
+# A registry on 127.0.0.1 with basic auth (htpasswd, bcrypt) for the push/pull-by-digest test: the distribution protocol
+# GHCR and ECR speak. A fresh random password per run; address and credentials are exported for the tests only.
+ci_start_registry() {
+  local dir port i
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/ci-registry.XXXXXX")
+  CI_REMOVE_DIRS+=("$dir")
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  SPEC_EDITOR_TEST_REGISTRY_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  printf '%s' "$SPEC_EDITOR_TEST_REGISTRY_PASSWORD" | htpasswd -i -B -c "$dir/htpasswd" ci 2>/dev/null
+  cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+http:
+  addr: 127.0.0.1:$port
+  secret: $(head -c 24 /dev/urandom | base64)
+auth:
+  htpasswd:
+    realm: spec-editor-ci
+    path: $dir/htpasswd
+EOF
+  ci_log "starting docker-registry on 127.0.0.1:$port"
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  CI_STARTED_PIDS+=("$!")
+  for i in $(seq 1 30); do
+    # 401 is what a registry with auth answers an anonymous client: it is up.
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 401 ]; then
+      export SPEC_EDITOR_TEST_REGISTRY="127.0.0.1:$port" SPEC_EDITOR_TEST_REGISTRY_USER=ci SPEC_EDITOR_TEST_REGISTRY_PASSWORD
+      return 0
+    fi
+    sleep 1
+  done
+  echo "docker-registry did not start; its log:" >&2
+  tail -n 20 "$dir/registry.log" >&2
+  return 1
+}
+
+# Stand-ins for the images app/Dockerfile and app/compose.yaml name, which cannot be pulled here (see the script).
+ci_container_images() {
+  # GitHub's runners reach the registries: there the Dockerfile's real base images are pulled, not stood in for.
+  if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
+    ci_log "container image stand-ins: skipped on GitHub Actions (the real base images are pulled)"
+    return 0
+  fi
+  ci_log "container image stand-ins"
+  bash .ci/container-images.sh
+}
+
 ci_cleanup() {
   local pid
   # Newest first: what was started last may depend on what was started before it.
   for ((i = ${#CI_STARTED_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${CI_STARTED_PIDS[$i]}
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  local dir
+  for dir in "${CI_REMOVE_DIRS[@]}"; do
+    rm -rf "$dir"
   done
 }

@@ -6,6 +6,7 @@ IBenchmark[] benchmarks =
     new FoundationBenchmark(),
     new GitHubCallsBenchmark(),
     new EngineBenchmark(),
+    new ImageBenchmark(),
 ];
 
 var chosen = args.Length > 0 ? benchmarks.FirstOrDefault(b => b.Name == args[0]) : null;
