@@ -20,13 +20,13 @@ public sealed class ComposeTests(SpecEditorImage image)
 
         await stack.UpAsync();
         var editor = await stack.ContainerIdAsync("spec-editor");
-        await Docker.WaitHealthyAsync(editor, TimeSpan.FromSeconds(90));
+        await DockerCli.WaitHealthyAsync(editor, TimeSpan.FromSeconds(90));
 
         // The echo service waits for the editor's health: it was started after the editor turned healthy.
         var echo = await stack.ContainerIdAsync("echo");
-        var healthyAt = (await Docker.InspectAsync("container", editor)).GetProperty("State").GetProperty("Health").GetProperty("Log")
+        var healthyAt = (await DockerCli.InspectAsync("container", editor)).GetProperty("State").GetProperty("Health").GetProperty("Log")
             .EnumerateArray().First(check => check.GetProperty("ExitCode").GetInt32() == 0).GetProperty("End").GetDateTimeOffset();
-        var echoStartedAt = (await Docker.InspectAsync("container", echo)).GetProperty("State").GetProperty("StartedAt").GetDateTimeOffset();
+        var echoStartedAt = (await DockerCli.InspectAsync("container", echo)).GetProperty("State").GetProperty("StartedAt").GetDateTimeOffset();
         Assert.True(echoStartedAt >= healthyAt, $"echo started at {echoStartedAt:O}, before the editor was healthy at {healthyAt:O}");
 
         // The database profile is off unless asked for.
@@ -48,14 +48,14 @@ public sealed class ComposeTests(SpecEditorImage image)
 
         // A restart of the stack, then containers replaced from scratch: the named volume keeps the data.
         await stack.ComposeAsync("restart");
-        await Docker.WaitHealthyAsync(editor, TimeSpan.FromSeconds(90));
+        await DockerCli.WaitHealthyAsync(editor, TimeSpan.FromSeconds(90));
         Assert.Equal("survives-restarts", await SpecEditorApi.InstanceNameAsync(client, "composed"));
 
         await stack.ComposeAsync("down");
         await stack.UpAsync();
         var replaced = await stack.ContainerIdAsync("spec-editor");
         Assert.NotEqual(editor, replaced);
-        await Docker.WaitHealthyAsync(replaced, TimeSpan.FromSeconds(90));
+        await DockerCli.WaitHealthyAsync(replaced, TimeSpan.FromSeconds(90));
         Assert.Equal("survives-restarts", await SpecEditorApi.InstanceNameAsync(client, "composed"));
         var change = await SpecEditorApi.GetJsonAsync(client, $"api/changes/{changeId}");
         Assert.Equal("merged", change.GetProperty("state").GetString());
@@ -68,7 +68,7 @@ public sealed class ComposeTests(SpecEditorImage image)
         await using var stack = await ComposeProject.CreateAsync(new() { ["SPEC_EDITOR_IMAGE"] = built.Tag });
 
         await stack.UpAsync();
-        var host = (await Docker.InspectAsync("container", await stack.ContainerIdAsync("spec-editor"))).GetProperty("HostConfig");
+        var host = (await DockerCli.InspectAsync("container", await stack.ContainerIdAsync("spec-editor"))).GetProperty("HostConfig");
 
         Assert.True(host.GetProperty("ReadonlyRootfs").GetBoolean());
         Assert.Equal(["ALL"], host.GetProperty("CapDrop").EnumerateArray().Select(c => c.GetString()));
@@ -80,7 +80,7 @@ public sealed class ComposeTests(SpecEditorImage image)
     [Fact]
     public async Task Without_an_image_it_stops_with_a_message_naming_the_variable()
     {
-        Docker.Require();
+        DockerCli.Require();
         await using var stack = await ComposeProject.CreateAsync([]);
 
         var result = await stack.TryComposeAsync("config");
@@ -92,7 +92,7 @@ public sealed class ComposeTests(SpecEditorImage image)
     [Fact]
     public async Task PostgreSQL_is_an_opt_in_profile_with_a_health_check_and_no_published_port()
     {
-        Docker.Require();
+        DockerCli.Require();
         await using var stack = await ComposeProject.CreateAsync(new() { ["SPEC_EDITOR_IMAGE"] = "spec-editor:any", ["POSTGRES_PASSWORD"] = "unused" });
 
         var services = (YamlMappingNode)Yaml((await stack.ComposeAsync("--profile", "postgres", "config")).Stdout)["services"];
@@ -114,7 +114,7 @@ public sealed class ComposeTests(SpecEditorImage image)
 
     private static async Task<IReadOnlyList<(string Type, string Name, string Destination)>> MountsAsync(ComposeProject stack, string service)
     {
-        var mounts = (await Docker.InspectAsync("container", await stack.ContainerIdAsync(service))).GetProperty("Mounts");
+        var mounts = (await DockerCli.InspectAsync("container", await stack.ContainerIdAsync(service))).GetProperty("Mounts");
         return mounts.EnumerateArray()
             .Select(m => (m.GetProperty("Type").GetString()!, m.TryGetProperty("Name", out var n) ? n.GetString() ?? "" : "", m.GetProperty("Destination").GetString()!))
             .ToList();

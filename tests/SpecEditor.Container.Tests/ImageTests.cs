@@ -62,6 +62,6 @@ public sealed class ImageTests(SpecEditorImage image)
     private async Task<JsonElement> ConfigAsync()
     {
         var built = await image.GetAsync();
-        return (await Docker.InspectAsync("image", built.Tag)).GetProperty("Config");
+        return (await DockerCli.InspectAsync("image", built.Tag)).GetProperty("Config");
     }
 }

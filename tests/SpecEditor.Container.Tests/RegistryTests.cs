@@ -105,7 +105,7 @@ public sealed record LocalRegistry(string Address, string User, string Password)
 {
     public static LocalRegistry FromEnvironment()
     {
-        Docker.Require();
+        DockerCli.Require();
         var address = Environment.GetEnvironmentVariable("SPEC_EDITOR_TEST_REGISTRY");
         var user = Environment.GetEnvironmentVariable("SPEC_EDITOR_TEST_REGISTRY_USER");
         var password = Environment.GetEnvironmentVariable("SPEC_EDITOR_TEST_REGISTRY_PASSWORD");

@@ -16,7 +16,7 @@ public sealed class RunTests(SpecEditorImage image)
         await container.WaitHealthyAsync();
 
         // Docker ran the image's check: the app binary printed the readiness answer.
-        var health = (await Docker.InspectAsync("container", container.Name)).GetProperty("State").GetProperty("Health");
+        var health = (await DockerCli.InspectAsync("container", container.Name)).GetProperty("State").GetProperty("Health");
         var lastCheck = health.GetProperty("Log").EnumerateArray().Last();
         Assert.Equal(0, lastCheck.GetProperty("ExitCode").GetInt32());
         Assert.StartsWith("200 {", lastCheck.GetProperty("Output").GetString(), StringComparison.Ordinal);

@@ -12,8 +12,8 @@ public sealed class ComposeProject : IAsyncDisposable
     private ComposeProject(Dictionary<string, string> settings)
     {
         _envFile = Path.Combine(_directory.Path, ".env");
-        EditorPort = Docker.FreePort();
-        EchoPort = Docker.FreePort();
+        EditorPort = DockerCli.FreePort();
+        EchoPort = DockerCli.FreePort();
         var values = new Dictionary<string, string>
         {
             ["SPEC_EDITOR_PORT"] = EditorPort.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -41,7 +41,7 @@ public sealed class SpecEditorImage : IAsyncDisposable
     /// <summary>The image, built if this is the first test to ask; skips locally (fails in CI) when Docker or the base images are missing.</summary>
     public async Task<SpecEditorImage> GetAsync()
     {
-        Docker.Require();
+        DockerCli.Require();
         await _gate.WaitAsync(TestContext.Current.CancellationToken);
         try
         {

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace SpecEditor.Container.Tests.Support;
 
-public static class Docker
+public static class DockerCli
 {
     /// <summary>A Docker engine that answers (skips locally, fails in CI without one).</summary>
     public static void Require()
@@ -80,12 +80,12 @@ public sealed class RunningContainer : IAsyncDisposable
     public static async Task<RunningContainer> StartAsync(string image, params string[] options)
     {
         var name = "spec-editor-test-" + Guid.NewGuid().ToString("N")[..10];
-        var port = Docker.FreePort();
+        var port = DockerCli.FreePort();
         await Cli.RunAsync("docker", ["run", "--detach", "--name", name, "--publish", $"127.0.0.1:{port}:8080", "--health-interval", "1s", .. options, image]);
         return new RunningContainer(name, new Uri($"http://127.0.0.1:{port}/"));
     }
 
-    public Task WaitHealthyAsync() => Docker.WaitHealthyAsync(Name, TimeSpan.FromSeconds(60));
+    public Task WaitHealthyAsync() => DockerCli.WaitHealthyAsync(Name, TimeSpan.FromSeconds(60));
 
     public async Task<string> LogsAsync() => (await Cli.RunAsync("docker", ["logs", Name])).Output;
 
