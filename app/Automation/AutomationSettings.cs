@@ -109,13 +109,15 @@ public sealed class AutomationSettings : ISettings
     [ConfigurationKeyName("GH_TOKEN")]
     public string? GitHubToken { get; set; }
 
-    /// <summary>GitHub's REST API root; set for GitHub Enterprise Server.</summary>
-    [ConfigurationKeyName("GITHUB_API_URL")]
+    /// <summary>GitHub's REST API root (the same setting as the github store's); set for GitHub Enterprise Server.</summary>
+    [ConfigurationKeyName("GH_API_URL")]
     public string GitHubApiUrl { get; set; } = "https://api.github.com";
 
-    /// <summary>Git remote root for the GitHub target (clone and push over HTTPS with the token).</summary>
-    [ConfigurationKeyName("GITHUB_SERVER_URL")]
-    public string GitHubServerUrl { get; set; } = "https://github.com";
+    /// <summary>GitHub's web root, also the git remote for clone and push over HTTPS; derived from GH_API_URL when unset.</summary>
+    [ConfigurationKeyName("GH_WEB_URL")]
+    public string? GitHubWebUrl { get; set; }
+
+    public string GitHubServerUrl => Specs.GitHub.GitHubSettings.WebRootFor(GitHubApiUrl, GitHubWebUrl);
 
     public int MaxAttemptCount => Int(MaxAttempts);
 
@@ -206,7 +208,7 @@ public sealed class AutomationSettings : ISettings
             yield return $"GH_REPO: '{GitHubRepository}' must name the repository as owner/name";
         }
 
-        foreach (var (name, value) in new[] { ("GITHUB_API_URL", GitHubApiUrl), ("GITHUB_SERVER_URL", GitHubServerUrl) })
+        foreach (var (name, value) in new[] { ("GH_API_URL", GitHubApiUrl), ("GH_WEB_URL", GitHubWebUrl ?? GitHubServerUrl) })
         {
             if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {

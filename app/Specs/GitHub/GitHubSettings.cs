@@ -99,7 +99,10 @@ public sealed partial class GitHubSettings : ISettings
     /// <summary>The API root with a trailing slash, so relative endpoints append to it.</summary>
     public Uri ApiBase => new(ApiUrl.TrimEnd('/') + "/");
 
-    public Uri WebBase => new((WebUrl is { Length: > 0 } web ? web : DeriveWebUrl(ApiUrl)).TrimEnd('/') + "/");
+    public Uri WebBase => new(WebRootFor(ApiUrl, WebUrl) + "/");
+
+    /// <summary>The web (and git) root for an API root: GH_WEB_URL when set, else derived from GH_API_URL. Shared with automation.</summary>
+    public static string WebRootFor(string apiUrl, string? webUrl) => (webUrl is { Length: > 0 } web ? web : DeriveWebUrl(apiUrl)).TrimEnd('/');
 
     public IReadOnlyList<string> AllowedOrgList => List(AllowedOrgs);
 

@@ -35,8 +35,8 @@ public sealed class GitHubPublisherTests
         {
             ["GH_REPO"] = "octo/specs",
             ["GH_TOKEN"] = token,
-            ["GITHUB_API_URL"] = github.ApiUrl,
-            ["GITHUB_SERVER_URL"] = github.Url.ToString().TrimEnd('/'),
+            ["GH_API_URL"] = github.ApiUrl,
+            ["GH_WEB_URL"] = github.Url.ToString().TrimEnd('/'),
         }));
 
         var submitted = await SubmitAsync(app.Client, "Specs on GitHub");
@@ -94,8 +94,8 @@ public sealed class GitHubPublisherTests
         {
             ["GH_REPO"] = "octo/specs",
             ["GH_TOKEN"] = "a-wrong-token",
-            ["GITHUB_API_URL"] = github.ApiUrl,
-            ["GITHUB_SERVER_URL"] = github.Url.ToString().TrimEnd('/'),
+            ["GH_API_URL"] = github.ApiUrl,
+            ["GH_WEB_URL"] = github.Url.ToString().TrimEnd('/'),
             ["AUTOMATION_MAX_ATTEMPTS"] = "1",
         }));
 
