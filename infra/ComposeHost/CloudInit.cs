@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Pulumi;
+using SpecEditor.Infra.Image;
 using SpecEditor.Infra.Settings;
 
 namespace SpecEditor.Infra.ComposeHost;
@@ -27,6 +28,9 @@ internal static class CloudInit
     public const string ComposeInstallScriptPath = "/usr/local/sbin/spec-editor-install-compose";
     public const string UnitPath = "/etc/systemd/system/spec-editor.service";
     public const string DockerDropInPath = "/etc/systemd/system/docker.service.d/10-spec-editor-data.conf";
+
+    /// <summary>Automation run workspaces: scratch space for job containers, on the (encrypted) root volume.</summary>
+    public const string AutomationWorkDir = "/var/lib/spec-editor/automation";
 
     /// <summary>Docker's named volumes (the app's /data) live on the data volume, so they outlive the instance.</summary>
     public const string DataMountPoint = "/var/lib/docker/volumes";
@@ -79,6 +83,7 @@ internal static class CloudInit
         // The security group decides who reaches the port; the host publishes it on every interface.
         [ComposeContract.BindAddressVariable] = "0.0.0.0",
         [ComposeContract.EnvFileVariable] = RuntimeDirectory + "/app.env",
+        [ComposeContract.AutomationWorkDirVariable] = AutomationWorkDir,
     });
 
     /// <summary>What the start script needs to know, as shell assignments (values never hold a quote).</summary>
@@ -198,7 +203,7 @@ internal static class CloudInit
 
         """;
 
-    private const string StartScript = $$"""
+    private static readonly string StartScript = $$"""
         #!/bin/bash
         # Starts the Spec Editor compose stack; runs at every boot. Secrets are fetched from SSM Parameter Store into
         # {{RuntimeDirectory}} (memory only) with the instance role, registry credentials stay there too, then the stack
@@ -234,6 +239,11 @@ internal static class CloudInit
           ecr) retry aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY" ;;
           ghcr) retry parameter "$REGISTRY_TOKEN_PARAMETER" | docker login --username "$REGISTRY_USERNAME" --password-stdin "$REGISTRY" ;;
         esac
+
+        # Automation jobs: the app may use the Docker socket through its group, and owns the workspace folder jobs mount.
+        install -d -m 0750 -o {{ImageContract.UserId}} -g {{ImageContract.UserId}} {{AutomationWorkDir}}
+        {{ComposeContract.DockerGroupVariable}}=$(stat -c %g /var/run/docker.sock)
+        export {{ComposeContract.DockerGroupVariable}}
 
         cd {{AppDirectory}}
         retry docker compose --env-file {{ComposeEnvPath}} pull --quiet

@@ -16,4 +16,10 @@ internal static class ComposeContract
 
     /// <summary>The env file with the app's settings, secrets included.</summary>
     public const string EnvFileVariable = "SPEC_EDITOR_ENV_FILE";
+
+    /// <summary>The host folder for automation run workspaces, mounted at the same path in the app container.</summary>
+    public const string AutomationWorkDirVariable = "AUTOMATION_WORK_DIR";
+
+    /// <summary>The group owning the Docker socket, added to the app so it can start automation jobs.</summary>
+    public const string DockerGroupVariable = "DOCKER_GID";
 }

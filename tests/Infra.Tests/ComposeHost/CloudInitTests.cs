@@ -63,11 +63,23 @@ public sealed class CloudInitTests
     }
 
     [Fact]
+    public async Task The_host_lets_the_app_start_automation_jobs_on_its_docker_engine()
+    {
+        var files = WrittenFiles(await UserDataAsync("ghcr"));
+
+        Assert.Equal(CloudInit.AutomationWorkDir, EnvFile(files[CloudInit.ComposeEnvPath])[ComposeContract.AutomationWorkDirVariable]);
+        var start = System.Text.Encoding.UTF8.GetString(files[CloudInit.StartScriptPath]);
+        Assert.Contains($"install -d -m 0750 -o 1654 -g 1654 {CloudInit.AutomationWorkDir}", start, StringComparison.Ordinal);
+        Assert.Contains("DOCKER_GID=$(stat -c %g /var/run/docker.sock)", start, StringComparison.Ordinal);
+        Assert.True(start.IndexOf("export DOCKER_GID", StringComparison.Ordinal) < start.IndexOf("docker compose --env-file", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task App_compose_yaml_reads_every_variable_the_host_sets()
     {
         var compose = await File.ReadAllTextAsync(RepositoryRoot.File("app", "compose.yaml"), TestContext.Current.CancellationToken);
 
-        foreach (var variable in new[] { ComposeContract.ImageVariable, ComposeContract.PortVariable, ComposeContract.BindAddressVariable, ComposeContract.EnvFileVariable })
+        foreach (var variable in new[] { ComposeContract.ImageVariable, ComposeContract.PortVariable, ComposeContract.BindAddressVariable, ComposeContract.EnvFileVariable, ComposeContract.AutomationWorkDirVariable, ComposeContract.DockerGroupVariable })
         {
             Assert.Contains("${" + variable, compose, StringComparison.Ordinal);
         }
