@@ -19,6 +19,12 @@ public sealed class DatabaseSettings : ISettings
     [ConfigurationKeyName("DATABASE_URL")]
     public string? Url { get; set; }
 
+    /// <summary>How long startup waits for a database that does not accept connections yet (e.g. starting beside the app).</summary>
+    [ConfigurationKeyName("DATABASE_STARTUP_TIMEOUT_SECONDS")]
+    public string StartupTimeoutSeconds { get; set; } = "60";
+
+    public double StartupTimeout => double.Parse(StartupTimeoutSeconds, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Set from <c>DATA_DIR</c> so the default SQLite file lives with the rest of the data.</summary>
     [ConfigurationKeyName("DATA_DIR")]
     public string? DataDir { get; set; }
@@ -43,6 +49,11 @@ public sealed class DatabaseSettings : ISettings
         {
             // Never echo the URL: it may hold a password.
             yield return $"DATABASE_URL: {problem}";
+        }
+
+        if (!double.TryParse(StartupTimeoutSeconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var timeout) || timeout is < 0 or > 3600)
+        {
+            yield return $"DATABASE_STARTUP_TIMEOUT_SECONDS: '{StartupTimeoutSeconds}' must be a number of seconds from 0 to 3600";
         }
     }
 

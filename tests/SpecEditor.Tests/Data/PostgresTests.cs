@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using SpecEditor.Hosting;
 using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Data;
@@ -35,6 +37,84 @@ public sealed class PostgresTests(PostgresServer postgres)
             var (status, _) = await app.Client.GetJsonAsync("/health/ready");
             Assert.Equal(HttpStatusCode.OK, status);
             await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Startup_waits_for_a_database_that_comes_up_late()
+    {
+        var url = new Uri(await postgres.CreateDatabaseAsync());
+        using var late = new TcpListener(IPAddress.Loopback, 0);
+        late.Start();
+        var port = ((IPEndPoint)late.LocalEndpoint).Port;
+        late.Stop();
+
+        // Nothing listens on the port for the first 1.5 s; then a forwarder to the real server opens it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var forwarder = Task.Run(
+            async () =>
+            {
+                await Task.Delay(1500, stop.Token);
+                await ForwardAsync(port, url.Port, stop.Token);
+            },
+            stop.Token);
+        try
+        {
+            await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["DATABASE_URL"] = $"postgres://postgres@127.0.0.1:{port}{url.AbsolutePath}" });
+
+            var (status, _) = await app.Client.GetJsonAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, status);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => forwarder);
+        }
+    }
+
+    [Fact]
+    public async Task A_database_that_never_answers_stops_startup_with_one_line()
+    {
+        using var data = new TempDirectory("spec-editor-db");
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        await using var app = SpecEditorApp.Create([], new Dictionary<string, string?>
+        {
+            ["DATA_DIR"] = data.Path,
+            ["PORT"] = "0",
+            ["DATABASE_URL"] = $"postgres://editor:s3cret-pass@127.0.0.1:{port}/specs",
+            ["DATABASE_STARTUP_TIMEOUT_SECONDS"] = "1",
+        });
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        var line = Assert.Single(StartupReport.Describe(error));
+        Assert.StartsWith("DATABASE_URL: cannot reach the PostgreSQL database after", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pass", line, StringComparison.Ordinal);
+    }
+
+    private static async Task ForwardAsync(int listenPort, int targetPort, CancellationToken cancellationToken)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, listenPort);
+        listener.Start();
+        while (true)
+        {
+            var client = await listener.AcceptTcpClientAsync(cancellationToken);
+            _ = Task.Run(
+                async () =>
+                {
+                    using (client)
+                    using (var server = new TcpClient())
+                    {
+                        await server.ConnectAsync(IPAddress.Loopback, targetPort, cancellationToken);
+                        await using var a = client.GetStream();
+                        await using var b = server.GetStream();
+                        await Task.WhenAny(a.CopyToAsync(b, cancellationToken), b.CopyToAsync(a, cancellationToken));
+                    }
+                },
+                cancellationToken);
         }
     }
 }
