@@ -83,6 +83,18 @@ public sealed class DatabaseSettings : ISettings
         return PostgresConnectionString(Url);
     }
 
+    /// <summary>Where the database is, without credentials: the same for every instance of one deployment.</summary>
+    public string Location() => Provider == DatabaseProvider.Postgres
+        ? PostgresLocation(ConnectionString())
+        : "sqlite://" + Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString()).DataSource);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string PostgresLocation(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgres://{builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
     // Separate from the SQLite path so the Npgsql assembly is only loaded when PostgreSQL is configured.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static string PostgresConnectionString(string url)

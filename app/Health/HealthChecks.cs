@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -52,11 +53,15 @@ public static class HealthEndpoints
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<SpecStoreHealthCheck>("store", tags: [ReadyTag]);
 
-    public static IEndpointRouteBuilder MapAppHealth(this IEndpointRouteBuilder routes)
+    /// <summary>
+    /// Health answers from middleware at the front of the pipeline, not from routed endpoints: probes never wait for the
+    /// route table (pages, API) to be built, and nothing else in the pipeline runs for them.
+    /// </summary>
+    public static IApplicationBuilder UseAppHealth(this IApplicationBuilder app)
     {
-        routes.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = WriteAsync });
-        routes.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
-        return routes;
+        app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        return app;
     }
 
     private static async Task WriteAsync(HttpContext context, HealthReport report)

@@ -36,13 +36,14 @@ public static class SpecEditorApp
         builder.AddAutomation();
         builder.AddObservability();
         builder.Services.AddAppHealthChecks();
+        builder.Services.LoadKeyRingOnFirstUse();
         configure?.Invoke(builder);
         SettingsRegistration.ThrowIfInvalid(builder.Services, builder.Configuration);
 
         var app = builder.Build();
+        app.UseAppHealth();
         app.UseWeb();
         app.UseSignIn();
-        app.MapAppHealth();
         app.MapSpecsApi();
         app.MapAutomationApi();
         app.MapObservability();

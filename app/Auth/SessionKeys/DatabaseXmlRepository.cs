@@ -63,14 +63,21 @@ public static class SessionKeyRegistration
     public static IServiceCollection AddSessionKeys(this IServiceCollection services)
     {
         services.AddDataProtection().SetApplicationName("spec-editor");
-
-        // Data protection loads its key ring eagerly in a hosted service; load it on first use instead (the first form or
-        // sign-in), which keeps start-up fast and idle memory low. Keys are the same either way.
-        var eagerKeyRing = services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
-        eagerKeyRing.ForEach(d => services.Remove(d));
         services.AddSingleton<DatabaseXmlRepository>();
         services.AddOptions<KeyManagementOptions>()
             .Configure<DatabaseXmlRepository>((keys, repository) => keys.XmlRepository = repository);
+        return services;
+    }
+
+    /// <summary>
+    /// Data protection loads its key ring eagerly in a hosted service; load it on first use instead (the first form or
+    /// sign-in), which keeps start-up fast and idle memory low. Keys are the same either way. Call it after every
+    /// registration, since antiforgery and authentication register data protection (and that service) again.
+    /// </summary>
+    public static IServiceCollection LoadKeyRingOnFirstUse(this IServiceCollection services)
+    {
+        var eager = services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList();
+        eager.ForEach(d => services.Remove(d));
         return services;
     }
 }

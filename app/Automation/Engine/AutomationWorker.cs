@@ -15,13 +15,8 @@ public sealed class AutomationInstance(IOptions<AutomationSettings> settings, IO
     public string Scope { get; } = settings.Value.JobScope is { Length: > 0 } scope ? scope : DefaultScope(database.Value);
 
     /// <summary>"db-" and a hash of where the database is (never its credentials): shared by the instances of one deployment only.</summary>
-    private static string DefaultScope(DatabaseSettings database)
-    {
-        var location = database.Provider == DatabaseProvider.Postgres
-            ? new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString()) is var pg ? $"postgres://{pg.Host}:{pg.Port}/{pg.Database}" : ""
-            : "sqlite://" + Path.GetFullPath(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString()).DataSource);
-        return "db-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(location)))[..16];
-    }
+    private static string DefaultScope(DatabaseSettings database) =>
+        "db-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(database.Location())))[..16];
 }
 
 /// <summary>
