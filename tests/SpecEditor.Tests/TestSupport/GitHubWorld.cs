@@ -46,22 +46,9 @@ public sealed class GitHubWorld : IAsyncDisposable
     /// <summary>The settings the app was started with.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();
 
+    /// <summary>A spec file as the local store seeds them, so both stores start from the same kind of file.</summary>
     public static string Spec(string customer, string environment, string instanceType = "t3.small", bool waf = false) =>
-        $"""
-        # Pod spec for {customer} / {environment}.
-        metadata:
-          customer: {customer}
-          environment: {environment}
-          owner: platform-team # not in the schema; kept untouched
-        spec:
-          compute:
-            instance_name: {customer}-{environment}-app
-            instance_type: {instanceType}
-          security:
-            waf:
-              enabled: {(waf ? "true" : "false")}
-
-        """;
+        SpecEditor.Specs.Local.LocalStoreSeed.Spec(customer, environment, instanceType, waf);
 
     /// <param name="settings">Overrides of the GitHub settings (e.g. GH_SAVE_MODE).</param>
     /// <param name="prepare">Runs after seeding, before the app starts.</param>
