@@ -35,9 +35,18 @@ public sealed partial class AutomationWorker(
     AutomationInstance instance,
     IOptions<AutomationSettings> options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<AutomationWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan ReapInterval = TimeSpan.FromSeconds(2);
+
+    private Task WhenStartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
+        return started.Task;
+    }
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
 
     private readonly AutomationSettings _settings = options.Value;
@@ -45,6 +54,8 @@ public sealed partial class AutomationWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Let the app finish starting (and answer readiness) before the engine spends CPU on sweeping and polling.
+        await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         LogStarting(logger, instance.Id, runner.Kind);
         await SweepOrphansAsync(stoppingToken).ConfigureAwait(false);
         var nextReap = DateTimeOffset.MinValue;
