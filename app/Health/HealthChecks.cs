@@ -46,7 +46,6 @@ public static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
-    private static readonly double StartedAtSeconds = Environment.TickCount64 / 1000.0;
 
     public static IHealthChecksBuilder AddAppHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
@@ -59,12 +58,15 @@ public static class HealthEndpoints
     /// </summary>
     public static IApplicationBuilder UseAppHealth(this IApplicationBuilder app)
     {
-        app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        // Uptime counts from when the pipeline is built, which is moments after the process starts.
+        var startedAt = Environment.TickCount64;
+        Task Write(HttpContext context, HealthReport report) => WriteAsync(context, report, TimeSpan.FromMilliseconds(Environment.TickCount64 - startedAt));
+        app.UseHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Write });
+        app.UseHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = Write });
         return app;
     }
 
-    private static async Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task WriteAsync(HttpContext context, HealthReport report, TimeSpan uptime)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
@@ -72,7 +74,7 @@ public static class HealthEndpoints
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
         json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
-        json.WriteNumber("uptimeSeconds", Math.Round(Environment.TickCount64 / 1000.0 - StartedAtSeconds));
+        json.WriteNumber("uptimeSeconds", Math.Round(uptime.TotalSeconds));
         json.WriteStartObject("checks");
         foreach (var (name, entry) in report.Entries)
         {

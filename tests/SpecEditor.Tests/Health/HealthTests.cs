@@ -36,6 +36,16 @@ public sealed class HealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_reports_how_long_the_app_has_been_up()
+    {
+        await Task.Delay(1200, TestContext.Current.CancellationToken);
+
+        var (_, body) = await _app.Client.GetJsonAsync("/health/live");
+
+        Assert.True(body.GetProperty("uptimeSeconds").GetDouble() >= 1, body.ToString());
+    }
+
+    [Fact]
     public async Task Readiness_fails_when_the_store_is_gone()
     {
         Directory.Move(_app.RepositoryPath, _app.RepositoryPath + ".moved");
