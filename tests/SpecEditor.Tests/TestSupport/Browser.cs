@@ -21,6 +21,9 @@ public sealed class Browser : IAsyncDisposable
     public static async Task<Browser> LaunchAsync()
     {
         var executable = Requires.Chromium();
+
+        // CI runs the browser beside Docker jobs and other test classes on two cores: allow for a slow moment.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var playwright = await Playwright.CreateAsync();
         try
         {
@@ -43,7 +46,7 @@ public sealed class Browser : IAsyncDisposable
     public async Task<IPage> NewPageAsync(Uri baseAddress, bool javaScript = true)
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScript });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SpecEditor.Tests.TestSupport;
 
@@ -30,7 +31,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
         await page.GotoAsync("/");
         await page.Locator("[data-pod='acme/dev']").ClickAsync();
-        await page.WaitForURLAsync("**/pods/acme/dev");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/pods/acme/dev$"));
         await page.GetByLabel("Instance type").SelectOptionAsync("t3.large");
         await page.GetByLabel("Web application firewall").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview changes" }).ClickAsync();
@@ -41,7 +42,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await page.GetByLabel("Summary").FillAsync("Bigger and safer acme dev");
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit change" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/changes/*/submitted");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/changes/[0-9]+/submitted$"));
         await Assertions.Expect(page.GetByTestId("submitted")).ToContainTextAsync("submitted");
         await page.GetByRole(AriaRole.Link, new() { Name = "Changes", Exact = true }).ClickAsync();
         var row = page.GetByTestId("changes").GetByRole(AriaRole.Row).Filter(new() { HasText = "Bigger and safer acme dev" });

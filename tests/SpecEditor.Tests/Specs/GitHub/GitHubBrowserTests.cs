@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SpecEditor.Tests.TestSupport;
 
@@ -18,14 +19,14 @@ public sealed class GitHubBrowserTests
         await page.GotoAsync("/pods/acme/dev");
         await page.GetByTestId("sign-in-hint").GetByRole(AriaRole.Link).ClickAsync();
         await page.Locator("#authorize").ClickAsync();
-        await page.WaitForURLAsync("**/pods/acme/dev");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/pods/acme/dev$"));
         await Assertions.Expect(page.GetByTestId("user-menu")).ToContainTextAsync("alice");
 
         await page.GetByLabel("Instance type").SelectOptionAsync("t3.large");
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview changes" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("preview").GetByTestId("diff")).ToContainTextAsync("+    instance_type: t3.large");
         await page.GetByRole(AriaRole.Button, new() { Name = "Submit change" }).ClickAsync();
-        await page.WaitForURLAsync("**/changes/1/submitted");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/changes/1/submitted$"));
 
         var pull = Assert.Single(world.Repo.Pulls);
         Assert.Equal("alice", pull.Author.Login);
