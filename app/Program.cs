@@ -6,4 +6,5 @@ if (args is [HealthCheckCommand.Name, .. var probeArgs])
     return await HealthCheckCommand.RunAsync(probeArgs);
 }
 
+StartupProfile.Start();
 return await StartupReport.RunAsync(() => SpecEditorApp.Create(args));
