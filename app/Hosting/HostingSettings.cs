@@ -29,8 +29,6 @@ public sealed class HostingSettings : ISettings
 
     public IPAddress Address => IPAddress.Parse(ListenAddress);
 
-    public bool IsLoopbackOnly => IPAddress.IsLoopback(Address);
-
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir))

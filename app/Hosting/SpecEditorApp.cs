@@ -75,18 +75,14 @@ public static class SpecEditorApp
         // A failed start is reported once, by StartupReport, as plain lines (or the stack trace of a bug).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
+        // Settings are checked before the app is built (SettingsRegistration.ThrowIfInvalid), so these values are valid here.
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
-            .Configure<IConfiguration>((kestrel, configuration) =>
+            .Configure<IOptions<HostingSettings>>((kestrel, hosting) =>
             {
-                // Kestrel reads this while the app is built, before settings are validated at start: bind the raw values here
-                // and leave bad ones to the validator, which reports every bad setting at once.
-                var settings = configuration.Get<HostingSettings>() ?? new HostingSettings();
+                var settings = hosting.Value;
                 kestrel.AddServerHeader = false;
-                if (!settings.Validate().Any())
-                {
-                    kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
-                    kestrel.Listen(settings.Address, settings.PortNumber);
-                }
+                kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+                kestrel.Listen(settings.Address, settings.PortNumber);
             });
 
         builder.Services.AddSessionKeys();

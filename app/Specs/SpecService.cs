@@ -145,12 +145,15 @@ public sealed partial class SpecService(
             errors.Count == 0 ? PodStatus.Ok : PodStatus.Invalid, null, fields, errors, openChange, schema);
     }
 
-    /// <summary>The form for a new pod: every schema field with its default (or the pod's name for bound fields).</summary>
-    public async Task<IReadOnlyList<FieldView>> GetNewPodFieldsAsync(PodId? pod, CancellationToken cancellationToken)
+    /// <summary>The form for a new pod: every schema field with its default.</summary>
+    public async Task<IReadOnlyList<FieldView>> GetNewPodFieldsAsync(CancellationToken cancellationToken) =>
+        (await GetSchemaAsync(cancellationToken).ConfigureAwait(false)).Fields.Select(f => new FieldView(f, f.Node.Default, [])).ToArray();
+
+    /// <summary>The schema in force on the base branch (the repository's own, or the built-in one).</summary>
+    public async Task<SpecSchema> GetSchemaAsync(CancellationToken cancellationToken)
     {
         var snapshot = await store.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var schema = await schemas.GetAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        return schema.Fields.Select(f => new FieldView(f, BoundValue(f, pod) ?? f.Node.Default, [])).ToArray();
+        return await schemas.GetAsync(snapshot, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(PodId pod, CancellationToken cancellationToken) =>

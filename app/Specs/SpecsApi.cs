@@ -150,9 +150,9 @@ public static class SpecsApi
 
     private static async Task<Ok<SchemaResponse>> GetSchema(SpecService specs, CancellationToken cancellationToken)
     {
-        var fields = await specs.GetNewPodFieldsAsync(null, cancellationToken).ConfigureAwait(false);
-        var source = fields.Count > 0 ? "schema" : "none";
-        return TypedResults.Ok(new SchemaResponse(source, fields.Select(ToResponse).ToArray()));
+        var fields = await specs.GetNewPodFieldsAsync(cancellationToken).ConfigureAwait(false);
+        var schema = await specs.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new SchemaResponse(schema.Source, fields.Select(ToResponse).ToArray()));
     }
 
     private static PodId RequirePod(SpecService specs, string customer, string environment)

@@ -32,11 +32,11 @@ public sealed class NewModel(SpecService specs, IActorProvider actors) : PageMod
     public string? Message { get; set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Fields = await specs.GetNewPodFieldsAsync(null, cancellationToken);
+        Fields = await specs.GetNewPodFieldsAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostPreviewAsync(CancellationToken cancellationToken)
     {
-        Fields = await specs.GetNewPodFieldsAsync(null, cancellationToken);
+        Fields = await specs.GetNewPodFieldsAsync(cancellationToken);
         Posted = FormValues.Read(Request.Form);
         await TryAsync(async () => Preview = await specs.PreviewCreateAsync(Customer, Environment, Posted, cancellationToken));
         return Page();
@@ -44,7 +44,7 @@ public sealed class NewModel(SpecService specs, IActorProvider actors) : PageMod
 
     public async Task<IActionResult> OnPostSubmitAsync(CancellationToken cancellationToken)
     {
-        Fields = await specs.GetNewPodFieldsAsync(null, cancellationToken);
+        Fields = await specs.GetNewPodFieldsAsync(cancellationToken);
         Posted = FormValues.Read(Request.Form);
         ChangeRequest? change = null;
         await TryAsync(async () => change = await specs.SubmitCreateAsync(Customer, Environment, Posted, Message, actors.RequireWriter(HttpContext), cancellationToken));
