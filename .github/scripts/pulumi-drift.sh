@@ -37,7 +37,7 @@ fi
   echo "| Change | Type | Resource |"
   echo "| --- | --- | --- |"
   # URN: urn:pulumi:<stack>::<project>::<parent type$...$type>::<name>
-  jq -r '.steps[]? | select(.op != "same") | .urn as $urn | ($urn | split("::")) as $p
+  jq -r '.steps[]? | select(.op == "update" or .op == "delete") | .urn as $urn | ($urn | split("::")) as $p
     | "| \(.op) | `\($p[2] | split("$") | last)` | `\($p[3])` |"' "$out/refresh.json"
   echo
   echo "Summary: $(jq -r '[.changeSummary | to_entries[] | "\(.value) \(.key)"] | join(", ")' "$out/refresh.json")."

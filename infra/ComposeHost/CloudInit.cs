@@ -22,6 +22,9 @@ internal static class CloudInit
     /// <summary>Runtime files (secrets, registry credentials) live on tmpfs, never on a disk.</summary>
     public const string RuntimeDirectory = "/run/spec-editor";
 
+    /// <summary>The app's settings with its secrets, assembled at boot: what the compose file's env file variable points at.</summary>
+    public const string RuntimeEnvPath = RuntimeDirectory + "/app.env";
+
     public const string StartScriptPath = "/usr/local/sbin/spec-editor-start";
     public const string StopScriptPath = "/usr/local/sbin/spec-editor-stop";
     public const string DataVolumeScriptPath = "/usr/local/sbin/spec-editor-data-volume";
@@ -82,7 +85,7 @@ internal static class CloudInit
         [ComposeContract.PortVariable] = boot.HostPort.ToString(CultureInfo.InvariantCulture),
         // The security group decides who reaches the port; the host publishes it on every interface.
         [ComposeContract.BindAddressVariable] = "0.0.0.0",
-        [ComposeContract.EnvFileVariable] = RuntimeDirectory + "/app.env",
+        [ComposeContract.EnvFileVariable] = RuntimeEnvPath,
         [ComposeContract.AutomationWorkDirVariable] = AutomationWorkDir,
     });
 
@@ -181,7 +184,7 @@ internal static class CloudInit
         serial=${DATA_VOLUME_ID//-/}
         device=""
         for attempt in $(seq 1 120); do
-          for candidate in "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial}" /dev/sdf /dev/xvdf; do
+          for candidate in "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial}" {{ComposeHost.DataDeviceName}} /dev/xvdf; do
             if [ -b "$candidate" ]; then device=$(readlink -f "$candidate"); break 2; fi
           done
           sleep 5
@@ -227,7 +230,7 @@ internal static class CloudInit
           aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
         }
 
-        env_file={{RuntimeDirectory}}/app.env
+        env_file={{RuntimeEnvPath}}
         cp {{AppEnvPath}} "$env_file.new"
         for entry in $SECRET_PARAMETERS; do
           value=$(retry parameter "${entry#*=}")

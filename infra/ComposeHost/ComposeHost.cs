@@ -70,24 +70,28 @@ internal sealed class ComposeHost : ComponentResource
             Tags = AwsTags.Named(tags, name),
         }, self);
 
+        // Each parameter's name is decided once: the stack creates it under that name and the host fetches that name.
+        var prefix = ParameterPrefix(settings);
         var secrets = settings.App.Secrets
             .OrderBy(pair => pair.Key, StringComparer.Ordinal)
-            .Select(pair => (Variable: pair.Key, Parameter: new Parameter($"{name}-{pair.Key.ToLowerInvariant().Replace('_', '-')}", new ParameterArgs
+            .Select(pair => (Variable: pair.Key, Name: $"{prefix}/env/{pair.Key}", Value: pair.Value))
+            .Select(secret => (secret.Variable, secret.Name, Parameter: new Parameter($"{name}-{secret.Variable.ToLowerInvariant().Replace('_', '-')}", new ParameterArgs
             {
-                Name = $"{ParameterPrefix(settings)}/env/{pair.Key}",
-                Description = $"Spec Editor {pair.Key} ({settings.Stack})",
+                Name = secret.Name,
+                Description = $"Spec Editor {secret.Variable} ({settings.Stack})",
                 Type = "SecureString",
-                Value = pair.Value.ToOutput(),
-                Tags = AwsTags.Named(tags, $"{name}-{pair.Key}"),
+                Value = secret.Value.ToOutput(),
+                Tags = AwsTags.Named(tags, $"{name}-{secret.Variable}"),
             }, self)))
             .ToList();
 
         Parameter? registryToken = null;
+        var registryTokenName = $"{prefix}/registry/ghcr-token";
         if (settings.Image.Registry == ImageRegistry.Ghcr)
         {
             registryToken = new Parameter($"{name}-ghcr-token", new ParameterArgs
             {
-                Name = $"{ParameterPrefix(settings)}/registry/ghcr-token",
+                Name = registryTokenName,
                 Description = $"GHCR read:packages token the Spec Editor host pulls with ({settings.Stack})",
                 Type = "SecureString",
                 Value = settings.Image.Ghcr!.PullToken.ToOutput(),
@@ -157,18 +161,17 @@ internal sealed class ComposeHost : ComponentResource
         AppUrl = address.PublicIp.Apply(ip => $"http://{ip}:{settings.App.Port.ToString(CultureInfo.InvariantCulture)}");
         HealthUrl = AppUrl.Apply(url => url + AppSettings.ReadyPath);
 
-        var environment = new Dictionary<string, string>(settings.App.Environment, StringComparer.Ordinal);
         var secretParameters = Output.All(secrets.Select(secret => secret.Parameter.Version.Apply(version =>
-            new SecretParameter(secret.Variable, $"{ParameterPrefix(settings)}/env/{secret.Variable}", version))));
+            new SecretParameter(secret.Variable, secret.Name, version))));
         var login = registryToken is not null
             ? registryToken.Version.Apply(version => (RegistryLogin)new RegistryLogin.Ghcr(
-                settings.Image.Ghcr!.Username, new SecretParameter("REGISTRY_TOKEN", $"{ParameterPrefix(settings)}/registry/ghcr-token", version)))
+                settings.Image.Ghcr!.Username, new SecretParameter("REGISTRY_TOKEN", registryTokenName, version)))
             : args.EcrRegistry!.Apply(registry => (RegistryLogin)new RegistryLogin.Ecr(registry));
 
         UserData = Output.Tuple(args.Image, region, secretParameters, login, dataVolume.Id, AppUrl).Apply(t =>
         {
             var (image, regionName, parameters, registryLogin, volumeId, appUrl) = t;
-            var env = new Dictionary<string, string>(environment, StringComparer.Ordinal);
+            var env = new Dictionary<string, string>(settings.App.Environment, StringComparer.Ordinal);
             env.TryAdd("PUBLIC_URL", appUrl);
             return CloudInit.Render(new HostBoot
             {

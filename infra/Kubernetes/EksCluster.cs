@@ -56,23 +56,23 @@ internal sealed class EksCluster : ComponentResource
             Tags = AwsTags.Named(tags, $"{name}-public"),
         }, self);
 
-        var publicSubnets = new List<Subnet>();
-        var privateSubnets = new List<Subnet>();
-        for (var zone = 0; zone < Zones; zone++)
+        // Public subnets hold only load balancers; nodes sit in the private ones. Each tier gets one subnet per zone.
+        Subnet AddSubnet(string tier, int zone, int block, string roleTag, RouteTable routes)
         {
-            var index = zone;
-            var publicSubnet = new Subnet($"{name}-public-{zone}", new SubnetArgs
+            var subnetName = $"{name}-{tier}-{zone}";
+            var subnet = new Subnet(subnetName, new SubnetArgs
             {
                 VpcId = vpc.Id,
-                AvailabilityZone = zones.Apply(z => z[index]),
-                CidrBlock = Subnetting.Carve(eks.VpcCidr, 4, zone),
-                // Only load balancers live here; nodes sit in the private subnets.
+                AvailabilityZone = zones.Apply(z => z[zone]),
+                CidrBlock = Subnetting.Carve(eks.VpcCidr, 4, block),
                 MapPublicIpOnLaunch = false,
-                Tags = Merge(AwsTags.Named(tags, $"{name}-public-{zone}"), "kubernetes.io/role/elb", clusterName),
+                Tags = Merge(AwsTags.Named(tags, subnetName), roleTag, clusterName),
             }, self);
-            _ = new RouteTableAssociation($"{name}-public-{zone}", new RouteTableAssociationArgs { SubnetId = publicSubnet.Id, RouteTableId = publicRoutes.Id }, self);
-            publicSubnets.Add(publicSubnet);
+            _ = new RouteTableAssociation(subnetName, new RouteTableAssociationArgs { SubnetId = subnet.Id, RouteTableId = routes.Id }, self);
+            return subnet;
         }
+
+        var publicSubnets = Enumerable.Range(0, Zones).Select(zone => AddSubnet("public", zone, zone, "kubernetes.io/role/elb", publicRoutes)).ToList();
 
         var natAddress = new Eip($"{name}-nat", new EipArgs { Domain = "vpc", Tags = AwsTags.Named(tags, $"{name}-nat") }, self);
         // One NAT gateway keeps the cost down; nodes lose egress (not ingress) if its zone fails.
@@ -88,20 +88,7 @@ internal sealed class EksCluster : ComponentResource
             Routes = { new RouteTableRouteArgs { CidrBlock = "0.0.0.0/0", NatGatewayId = nat.Id } },
             Tags = AwsTags.Named(tags, $"{name}-private"),
         }, self);
-        for (var zone = 0; zone < Zones; zone++)
-        {
-            var index = zone;
-            var privateSubnet = new Subnet($"{name}-private-{zone}", new SubnetArgs
-            {
-                VpcId = vpc.Id,
-                AvailabilityZone = zones.Apply(z => z[index]),
-                CidrBlock = Subnetting.Carve(eks.VpcCidr, 4, 8 + zone),
-                MapPublicIpOnLaunch = false,
-                Tags = Merge(AwsTags.Named(tags, $"{name}-private-{zone}"), "kubernetes.io/role/internal-elb", clusterName),
-            }, self);
-            _ = new RouteTableAssociation($"{name}-private-{zone}", new RouteTableAssociationArgs { SubnetId = privateSubnet.Id, RouteTableId = privateRoutes.Id }, self);
-            privateSubnets.Add(privateSubnet);
-        }
+        var privateSubnets = Enumerable.Range(0, Zones).Select(zone => AddSubnet("private", zone, 8 + zone, "kubernetes.io/role/internal-elb", privateRoutes)).ToList();
 
         var secretsKey = new Pulumi.Aws.Kms.Key($"{name}-secrets", new Pulumi.Aws.Kms.KeyArgs
         {

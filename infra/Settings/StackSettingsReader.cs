@@ -186,7 +186,7 @@ internal sealed partial class StackSettingsReader
             Problem("appPort", "must not be 22: hosts are reached through SSM Session Manager, never SSH");
         }
 
-        var cidrs = Cidrs("allowedCidrs", allowEmpty: false);
+        var cidrs = Cidrs("allowedCidrs");
         var environment = StringMap("appEnv");
         var secretValues = StringMap("appSecrets");
 
@@ -245,7 +245,7 @@ internal sealed partial class StackSettingsReader
     }
 
     private static bool LooksSecret(string name) =>
-        name is "GH_TOKEN" or "GITHUB_TOKEN" or "DATABASE_URL"
+        name is "DATABASE_URL"
         || name.Contains("SECRET", StringComparison.Ordinal)
         || name.Contains("PASSWORD", StringComparison.Ordinal)
         || name.Contains("TOKEN", StringComparison.Ordinal)
@@ -397,7 +397,7 @@ internal sealed partial class StackSettingsReader
         CheckInstanceType("eksNodeInstanceType", nodeType);
 
         var nodeCount = Integer("eksNodeCount", 1, 100);
-        var apiCidrs = Cidrs("eksApiAllowedCidrs", allowEmpty: false);
+        var apiCidrs = Cidrs("eksApiAllowedCidrs");
         var vpcCidr = Text("eksVpcCidr");
         if (!IPNetwork.TryParse(vpcCidr, out var network) || network.BaseAddress.AddressFamily != AddressFamily.InterNetwork
             || network.PrefixLength is < 16 or > 20 || network.ToString() != vpcCidr)
@@ -461,7 +461,7 @@ internal sealed partial class StackSettingsReader
         return value;
     }
 
-    private List<string>? Cidrs(string key, bool allowEmpty)
+    private List<string>? Cidrs(string key)
     {
         var values = StringList(key);
         if (values is null)
@@ -469,7 +469,7 @@ internal sealed partial class StackSettingsReader
             return null;
         }
 
-        if (!allowEmpty && values.Count == 0)
+        if (values.Count == 0)
         {
             Problem(key, "must list at least one CIDR block (e.g. 203.0.113.0/24)");
         }
