@@ -31,7 +31,7 @@ public sealed partial class ImageBenchmark : IBenchmark
                 image = "spec-editor:benchmark";
                 Console.WriteLine($"building {image} from app/Dockerfile ...");
                 var build = Stopwatch.StartNew();
-                await DockerAsync(["build", "--quiet", "--file", "app/Dockerfile", "--tag", image, "."], RepositoryRoot(), TimeSpan.FromMinutes(20));
+                await DockerAsync(["build", "--quiet", "--file", "app/Dockerfile", "--tag", image, "."], SpecEditor.Tests.TestSupport.RepositoryRoot.Path, TimeSpan.FromMinutes(20));
                 Console.WriteLine($"  built in {build.Elapsed.TotalSeconds:0.0} s");
             }
 
@@ -199,18 +199,6 @@ public sealed partial class ImageBenchmark : IBenchmark
         };
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "app", "Dockerfile")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("run from inside the repository (no app/Dockerfile above the current folder)");
-    }
 
     internal static int FreePort()
     {

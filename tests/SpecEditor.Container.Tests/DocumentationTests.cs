@@ -8,7 +8,7 @@ namespace SpecEditor.Container.Tests;
 /// <summary>app/.env.example is the reference for running the image: every variable the app or compose.yaml reads is in it.</summary>
 public sealed partial class DocumentationTests
 {
-    private static readonly string Root = Support.SpecEditorImage.RepositoryRoot;
+    private static readonly string Root = RepositoryRoot.Path;
 
     [Fact]
     public void Every_app_setting_is_documented_in_the_env_example()

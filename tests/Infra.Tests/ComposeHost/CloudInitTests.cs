@@ -15,9 +15,9 @@ public sealed class CloudInitTests
     [MemberData(nameof(Registries))]
     public async Task The_user_data_passes_cloud_init_schema_validation(string registry)
     {
-        var cloudInit = Requires.CloudInit();
+        var cloudInit = Requires.Command("cloud-init", "cloud-init");
         var userData = await UserDataAsync(registry);
-        using var folder = new TempDirectory();
+        using var folder = new TempDirectory("infra-tests");
         await File.WriteAllTextAsync(folder.File("user-data.yaml"), userData, TestContext.Current.CancellationToken);
 
         var (exitCode, output) = await RunAsync(cloudInit, "schema", "--config-file", folder.File("user-data.yaml"));
@@ -29,8 +29,8 @@ public sealed class CloudInitTests
     [Fact]
     public async Task The_schema_check_does_reject_a_broken_cloud_config()
     {
-        var cloudInit = Requires.CloudInit();
-        using var folder = new TempDirectory();
+        var cloudInit = Requires.Command("cloud-init", "cloud-init");
+        using var folder = new TempDirectory("infra-tests");
         // What a careless edit of the renderer could produce: unquoted permissions and an unknown encoding.
         var broken = (await UserDataAsync("ecr")).Replace("permissions: '0644'", "permissions: 644", StringComparison.Ordinal).Replace("encoding: b64", "encoding: b65", StringComparison.Ordinal);
         await File.WriteAllTextAsync(folder.File("user-data.yaml"), broken, TestContext.Current.CancellationToken);
@@ -104,7 +104,7 @@ public sealed class CloudInitTests
     {
         var scripts = WrittenFiles(await UserDataAsync(registry)).Where(file => file.Value.AsSpan().StartsWith("#!/bin/bash\n"u8)).ToList();
         Assert.Equal(4, scripts.Count);
-        using var folder = new TempDirectory();
+        using var folder = new TempDirectory("infra-tests");
 
         foreach (var (path, content) in scripts)
         {

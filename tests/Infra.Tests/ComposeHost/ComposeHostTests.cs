@@ -191,7 +191,7 @@ public sealed class ComposeHostTests
     [Fact]
     public void Without_app_compose_yaml_the_ec2_target_stops_with_a_clear_message()
     {
-        using var root = new TempDirectory();
+        using var root = new TempDirectory("infra-tests");
 
         var error = Assert.Throws<Pulumi.RunException>(() => ComposeFile.Read(root.Path));
 

@@ -36,7 +36,7 @@ public sealed class ComposeProject : IAsyncDisposable
 
     public int EchoPort { get; }
 
-    public static string ComposeFile => Path.Combine(SpecEditorImage.RepositoryRoot, "app", "compose.yaml");
+    public static string ComposeFile => RepositoryRoot.File("app", "compose.yaml");
 
     public static Task<ComposeProject> CreateAsync(Dictionary<string, string> settings)
     {

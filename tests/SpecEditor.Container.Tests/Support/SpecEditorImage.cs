@@ -36,7 +36,6 @@ public sealed class SpecEditorImage : IAsyncDisposable
 
     public string Id { get; private set; } = "";
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>The image, built if this is the first test to ask; skips locally (fails in CI) when Docker or the base images are missing.</summary>
     public async Task<SpecEditorImage> GetAsync()
@@ -83,7 +82,7 @@ public sealed class SpecEditorImage : IAsyncDisposable
 
     private static async Task RequireBaseImagesAsync()
     {
-        var dockerfile = await File.ReadAllLinesAsync(Path.Combine(RepositoryRoot, "app", "Dockerfile"), TestContext.Current.CancellationToken);
+        var dockerfile = await File.ReadAllLinesAsync(RepositoryRoot.File("app", "Dockerfile"), TestContext.Current.CancellationToken);
         var missing = new List<string>();
         foreach (var image in dockerfile.Where(l => l.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]))
         {
@@ -118,7 +117,7 @@ public sealed class SpecEditorImage : IAsyncDisposable
 
     private static async Task<string> SdkImageAsync()
     {
-        var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot, "app", "Dockerfile"), TestContext.Current.CancellationToken);
+        var dockerfile = await File.ReadAllTextAsync(RepositoryRoot.File("app", "Dockerfile"), TestContext.Current.CancellationToken);
         return dockerfile.Split('\n').First(l => l.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase) && l.Contains("/sdk:", StringComparison.Ordinal)).Split(' ')[1];
     }
 
@@ -130,10 +129,10 @@ public sealed class SpecEditorImage : IAsyncDisposable
 
     private static async Task CopyRepositoryAsync(string target)
     {
-        var files = await Cli.RunAsync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], new CliOptions { WorkingDirectory = RepositoryRoot });
+        var files = await Cli.RunAsync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], new CliOptions { WorkingDirectory = RepositoryRoot.Path });
         foreach (var file in files.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
-            var source = Path.Combine(RepositoryRoot, file);
+            var source = RepositoryRoot.File(file);
             if (!File.Exists(source))
             {
                 continue; // deleted in the working tree but not yet committed
@@ -167,16 +166,4 @@ public sealed class SpecEditorImage : IAsyncDisposable
         Plant("artifacts/test-results/result.trx", ContextSecret);
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Infra.sln")) && File.Exists(Path.Combine(directory.FullName, "app", "Dockerfile")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (Infra.sln and app/Dockerfile) above " + AppContext.BaseDirectory);
-    }
 }

@@ -58,7 +58,7 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A new, empty database; returns its DATABASE_URL.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
-        Requires.PostgresBinaries();
+        Requires.Tool(FindBinaries() is not null, "PostgreSQL server binaries (initdb, pg_ctl)");
         Assert.True(Started, "the PostgreSQL test server did not start");
         var name = "t_" + Guid.NewGuid().ToString("N")[..16];
         await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres");

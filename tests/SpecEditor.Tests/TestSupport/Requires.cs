@@ -1,7 +1,7 @@
 namespace SpecEditor.Tests.TestSupport;
 
 /// <summary>
-/// Tests that need a real Docker engine, PostgreSQL or Chromium ask here first. Where the tool is missing they are skipped
+/// Tests that need a real Docker engine, PostgreSQL, Chromium or another tool ask here first. Where the tool is missing they are skipped
 /// with the reason on a developer machine, and fail in CI (CI=true), where .ci/run installs everything: a missing tool
 /// there is a broken pipeline, not a pass.
 /// </summary>
@@ -31,8 +31,15 @@ public static class Requires
         return path;
     }
 
-    public static void PostgresBinaries() =>
-        Tool(PostgresServer.FindBinaries() is not null, "PostgreSQL server binaries (initdb, pg_ctl)");
+    /// <summary>The full path of a command on PATH.</summary>
+    public static string Command(string name, string package)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, name))
+            .FirstOrDefault(File.Exists);
+        Tool(found is not null, $"{name} (Debian package '{package}')");
+        return found!;
+    }
 
     public static void Docker() =>
         Tool(File.Exists("/var/run/docker.sock") || Environment.GetEnvironmentVariable("DOCKER_HOST") is not null, "a Docker engine (/var/run/docker.sock)");

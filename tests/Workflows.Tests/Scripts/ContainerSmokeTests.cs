@@ -18,6 +18,7 @@ public sealed class ContainerSmokeTests : IAsyncLifetime
     public ValueTask InitializeAsync()
     {
         _docker = Requires.Command("docker", "docker.io");
+        Requires.Docker();
         Requires.Command("busybox", "busybox-static");
         return ValueTask.CompletedTask;
     }
@@ -88,22 +89,9 @@ public sealed class ContainerSmokeTests : IAsyncLifetime
 
     private async Task<string> ContainersAsync() => (await DockerAsync("ps", "--all", "--quiet", "--filter", $"ancestor={_tag}")).Output.Trim();
 
-    private Task<ScriptResult> DockerAsync(params string[] arguments) => RunAsync(_docker, arguments);
+    // The classic builder: BuildKit would try to resolve the base image's metadata from a registry.
+    private Task<ScriptResult> DockerAsync(params string[] arguments) =>
+        ScriptResult.RunAsync(new ProcessStartInfo(_docker) { Environment = { ["DOCKER_BUILDKIT"] = "0" } }, arguments);
 
-    private static async Task<ScriptResult> RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // The classic builder: BuildKit would try to resolve the base image's metadata from a registry.
-        start.Environment["DOCKER_BUILDKIT"] = "0";
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return new ScriptResult(process.ExitCode, await output, await error);
-    }
+    private static Task<ScriptResult> RunAsync(string program, params string[] arguments) => ScriptResult.RunAsync(new ProcessStartInfo(program), arguments);
 }

@@ -13,16 +13,8 @@ public sealed class ShellcheckTests
         var scripts = Directory.GetFiles(RepositoryRoot.File(".github", "scripts"), "*.sh").Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(scripts);
 
-        var start = new ProcessStartInfo(shellcheck) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--shell=bash", "--severity=style" }.Concat(scripts))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var result = await ScriptResult.RunAsync(new ProcessStartInfo(shellcheck), ["--shell=bash", "--severity=style", .. scripts]);
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-
-        Assert.True(process.ExitCode == 0, output);
+        Assert.True(result.ExitCode == 0, result.ToString());
     }
 }

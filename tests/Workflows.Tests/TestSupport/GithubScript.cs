@@ -48,17 +48,9 @@ internal static class GithubScript
         var node = Requires.Command("node", "nodejs");
         using var temp = new TempDirectory("github-script");
         var harness = temp.Write("harness.js", Harness);
-        var start = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(harness);
-        start.ArgumentList.Add(RepositoryRoot.File(".github", "scripts", module));
-        start.ArgumentList.Add(input.ToJsonString());
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, await error);
-        var result = JsonNode.Parse(await output)!;
+        var run = await ScriptResult.RunAsync(new ProcessStartInfo(node), harness, RepositoryRoot.File(".github", "scripts", module), input.ToJsonString());
+        Assert.True(run.ExitCode == 0, run.Error);
+        var result = JsonNode.Parse(run.Output)!;
         return (result["writes"]!.AsArray(), result["logs"]!.AsArray());
     }
 }

@@ -5,6 +5,23 @@ namespace SpecEditor.Workflows.Tests.TestSupport;
 /// <summary>What a script printed and how it ended.</summary>
 internal sealed record ScriptResult(int ExitCode, string Output, string Error)
 {
+    /// <summary>Starts the process and reads both streams to the end together, so a chatty stream cannot block it.</summary>
+    public static async Task<ScriptResult> RunAsync(ProcessStartInfo start, params IEnumerable<string> arguments)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return new ScriptResult(process.ExitCode, await output, await error);
+    }
+
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }
 
@@ -50,18 +67,7 @@ internal sealed class Script : IDisposable
 
     public async Task<ScriptResult> RunAsync(string script, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = WorkDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(RepositoryRoot.File(".github", "scripts", script));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = WorkDir };
         foreach (var name in start.Environment.Keys.Where(IsRunnerVariable).ToList())
         {
             start.Environment.Remove(name);
@@ -75,11 +81,7 @@ internal sealed class Script : IDisposable
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return new ScriptResult(process.ExitCode, await output, await error);
+        return await ScriptResult.RunAsync(start, [RepositoryRoot.File(".github", "scripts", script), .. arguments]);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -1,7 +1,7 @@
-namespace SpecEditor.Workflows.Tests.TestSupport;
+namespace SpecEditor.Tests.TestSupport;
 
-/// <summary>The repository root (where Pulumi.yaml and .github are), found from the test assembly's folder.</summary>
-internal static class RepositoryRoot
+/// <summary>The repository root (where Infra.sln is), found from the test assembly's folder.</summary>
+public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 
@@ -13,13 +13,12 @@ internal static class RepositoryRoot
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            if (System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "Pulumi.yaml"))
-                && Directory.Exists(System.IO.Path.Combine(directory.FullName, ".github")))
+            if (System.IO.File.Exists(System.IO.Path.Combine(directory.FullName, "Infra.sln")))
             {
                 return directory.FullName;
             }
         }
 
-        throw new InvalidOperationException($"No Pulumi.yaml with a .github folder above {AppContext.BaseDirectory}");
+        throw new InvalidOperationException($"No Infra.sln above {AppContext.BaseDirectory}");
     }
 }
