@@ -15,7 +15,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
     private static readonly TimeSpan LogDrain = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PullTimeout = TimeSpan.FromMinutes(10);
 
-    private readonly DockerClient _client;
+    private readonly Lazy<DockerClient> _client;
     private readonly AutomationSettings _settings;
     private readonly ILogger<DockerJobRunner> _logger;
     private readonly string _scope;
@@ -25,11 +25,18 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         _settings = settings.Value;
         _scope = instance.Scope;
         _logger = logger;
-        using var configuration = new DockerClientConfiguration(new Uri(_settings.DockerHost));
-        _client = configuration.CreateClient();
+        // Made on first use: building the client loads Docker.DotNet and its JSON serializer, start-up work that an
+        // instance which never runs a job should not pay for.
+        _client = new Lazy<DockerClient>(() =>
+        {
+            using var configuration = new DockerClientConfiguration(new Uri(_settings.DockerHost));
+            return configuration.CreateClient();
+        });
     }
 
     public string Kind => "docker";
+
+    private DockerClient Client => _client.Value;
 
     public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken)
     {
@@ -63,12 +70,12 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         CreateContainerResponse created;
         try
         {
-            created = await _client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+            created = await Client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerImageNotFoundException)
         {
             await PullAsync(spec.Image, cancellationToken).ConfigureAwait(false);
-            created = await _client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+            created = await Client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
@@ -76,12 +83,12 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
             var existing = await FindAsync(spec.Key, cancellationToken).ConfigureAwait(false)
                 ?? throw new TransientStepException($"container name {parameters.Name} is taken", ex);
             await RemoveAsync(existing.Id, cancellationToken).ConfigureAwait(false);
-            created = await _client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+            created = await Client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -110,7 +117,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         ContainerWaitResponse exit;
         try
         {
-            exit = await _client.Containers.WaitContainerAsync(jobId, cancellationToken).ConfigureAwait(false);
+            exit = await Client.Containers.WaitContainerAsync(jobId, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException ex)
         {
@@ -129,7 +136,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
             }
         }
 
-        var state = (await _client.Containers.InspectContainerAsync(jobId, cancellationToken).ConfigureAwait(false)).State;
+        var state = (await Client.Containers.InspectContainerAsync(jobId, cancellationToken).ConfigureAwait(false)).State;
         var problem = state.OOMKilled ? "the job ran out of memory (OOM-killed)" : exit.Error?.Message;
         return new JobResult((int)exit.StatusCode, ParseTime(state.StartedAt), ParseTime(state.FinishedAt), problem);
     }
@@ -138,7 +145,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
     {
         try
         {
-            await _client.Containers.StopContainerAsync(jobId, new ContainerStopParameters { WaitBeforeKillSeconds = 2 }, cancellationToken).ConfigureAwait(false);
+            await Client.Containers.StopContainerAsync(jobId, new ContainerStopParameters { WaitBeforeKillSeconds = 2 }, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException)
         {
@@ -147,7 +154,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
 
         try
         {
-            await _client.Containers.RemoveContainerAsync(jobId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+            await Client.Containers.RemoveContainerAsync(jobId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException)
         {
@@ -158,11 +165,17 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        if (_client.IsValueCreated)
+        {
+            _client.Value.Dispose();
+        }
+    }
 
     private async Task<IReadOnlyList<JobInfo>> ListAsync(IEnumerable<string> labels, CancellationToken cancellationToken)
     {
-        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+        var containers = await Client.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labels.ToDictionary(l => l, _ => true) },
@@ -176,7 +189,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
 
     private async Task PumpLogsAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
     {
-        using var stream = await _client.Containers.GetContainerLogsAsync(jobId, tty: false, new ContainerLogsParameters
+        using var stream = await Client.Containers.GetContainerLogsAsync(jobId, tty: false, new ContainerLogsParameters
         {
             Follow = true,
             ShowStdout = true,
@@ -209,7 +222,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         string? error = null;
         try
         {
-            await _client.Images.CreateImageAsync(
+            await Client.Images.CreateImageAsync(
                 new ImagesCreateParameters { FromImage = name, Tag = tag }, authConfig: null,
                 new Progress<JSONMessage>(message => error ??= message.ErrorMessage), timeout.Token).ConfigureAwait(false);
         }
