@@ -38,7 +38,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken)
     {
-        var name = JobName(spec.Key);
+        var name = spec.Key.ResourceName;
         var labels = Labels.For(spec.Key, LabelValue(spec.Instance), _scope);
         var secretNames = spec.SecretNames.ToHashSet(StringComparer.Ordinal);
         var secret = new V1Secret
@@ -272,8 +272,6 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         var uid = long.Parse(parts[0], CultureInfo.InvariantCulture);
         return (uid, parts.Length > 1 ? long.Parse(parts[1], CultureInfo.InvariantCulture) : uid);
     }
-
-    private static string JobName(JobKey key) => $"speckit-{key.RunId[..Math.Min(12, key.RunId.Length)]}-{key.Step}-{key.Attempt.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Label values are at most 63 characters of letters, digits, '-', '_' and '.'.</summary>
     private static string LabelValue(string value)
