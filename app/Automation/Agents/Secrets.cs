@@ -25,7 +25,12 @@ public sealed class SecretRedactor
 {
     public const string Mask = "***";
 
+    private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
+
     private readonly string[] _values;
+
+    /// <summary><see cref="_values"/> in UTF-8, in the same order, for masking raw bytes.</summary>
+    private readonly byte[][] _encoded;
 
     public SecretRedactor(AgentCatalog agents, SecretProvider secrets, IOptions<AutomationSettings> settings)
     {
@@ -34,6 +39,7 @@ public sealed class SecretRedactor
 
         // Longest first, so a secret that contains another is masked whole.
         _values = values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
+        _encoded = _values.Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
     public bool HasSecrets => _values.Length > 0;
@@ -55,23 +61,21 @@ public sealed class SecretRedactor
     public byte[] Redact(byte[] content, out bool changed)
     {
         changed = false;
-        foreach (var value in _values)
+        foreach (var needle in _encoded)
         {
-            var needle = Encoding.UTF8.GetBytes(value);
             if (content.AsSpan().IndexOf(needle) < 0)
             {
                 continue;
             }
 
             changed = true;
-            var mask = Encoding.UTF8.GetBytes(Mask);
             var output = new List<byte>(content.Length);
             var rest = content.AsSpan();
             int at;
             while ((at = rest.IndexOf(needle)) >= 0)
             {
                 output.AddRange(rest[..at]);
-                output.AddRange(mask);
+                output.AddRange(MaskBytes);
                 rest = rest[(at + needle.Length)..];
             }
 
