@@ -42,8 +42,6 @@ public sealed class SecretRedactor
         _encoded = _values.Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
-    public bool HasSecrets => _values.Length > 0;
-
     public string Redact(string text)
     {
         foreach (var value in _values)

@@ -143,36 +143,31 @@ public sealed partial class AutomationWorker(
     }
 
     /// <summary>Removes every job whose attempt is not running any more: left by a crash, a lost lease, or a finished step whose cleanup failed.</summary>
-    internal async Task<int> SweepOrphansAsync(CancellationToken cancellationToken)
+    internal async Task SweepOrphansAsync(CancellationToken cancellationToken)
     {
         try
         {
             var jobs = await runner.ListAsync(cancellationToken).ConfigureAwait(false);
             if (jobs.Count == 0)
             {
-                return 0;
+                return;
             }
 
             var live = await store.ListLiveAttemptsAsync(cancellationToken).ConfigureAwait(false);
-            var removed = 0;
             foreach (var job in jobs.Where(j => !live.Contains((j.Key.RunId, j.Key.Step, j.Key.Attempt))))
             {
                 await runner.RemoveAsync(job.Id, cancellationToken).ConfigureAwait(false);
                 LogOrphanRemoved(logger, job.Id, job.Key.RunId, job.Key.Step, job.Key.Attempt, job.Instance ?? "?");
-                removed++;
             }
-
-            return removed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogSweepFailed(logger, runner.Kind, ex.Message);
-            return 0;
         }
     }
 
     /// <summary>Deletes artifacts and job log lines past their retention, and the workspaces of runs that finished longer ago than that.</summary>
-    internal async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var artifacts = await store.PurgeArtifactsAsync(now, now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         var expired = await store.ListFinishedBeforeAsync(workspace.List(), now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
@@ -185,8 +180,6 @@ public sealed partial class AutomationWorker(
         {
             LogPurged(logger, artifacts, expired.Count);
         }
-
-        return artifacts;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automation engine started as {Instance} with the {Runner} runner")]

@@ -146,12 +146,12 @@ public sealed partial class StepExecutor(
 
     private Task<StepOutcome> RunBodyAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken, CancellationToken appStopping) => claim.Step.Name switch
     {
-        Steps.Clone => CloneAsync(claim, context, log, cancellationToken),
-        Steps.Publish => PublishAsync(claim, context, log, cancellationToken),
+        Steps.Clone => CloneAsync(claim, log, cancellationToken),
+        Steps.Publish => PublishAsync(claim, log, cancellationToken),
         _ => PhaseAsync(claim, context, log, cancellationToken, appStopping),
     };
 
-    private async Task<StepOutcome> CloneAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken)
+    private async Task<StepOutcome> CloneAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
         var run = claim.Run;
         if (claim.TakenOver)
@@ -161,7 +161,7 @@ public sealed partial class StepExecutor(
 
         var target = ResolveTarget(run);
         var (baseCommit, featureDir) = await Task.Run(
-            () => workspace.Clone(run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, _jobUser.Differs ? _jobUser.User : null),
+            () => workspace.Clone(run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, openToJobUser: _jobUser.Differs),
             cancellationToken).ConfigureAwait(false);
         await store.SetWorkspaceInfoAsync(run.Id, baseCommit, featureDir, cancellationToken).ConfigureAwait(false);
         await log.NoteAsync($"Cloned {run.Repository}@{run.BaseBranch} at {baseCommit[..12]}; the phases write into {featureDir}").ConfigureAwait(false);
@@ -255,7 +255,7 @@ public sealed partial class StepExecutor(
         return new StepOutcome.Succeeded();
     }
 
-    private async Task<StepOutcome> PublishAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken)
+    private async Task<StepOutcome> PublishAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
         var run = await store.GetRunAsync(claim.Run.Id, cancellationToken).ConfigureAwait(false) ?? throw new PermanentStepException("the run is gone");
         if (run.BaseCommit is null || run.FeatureDir is null || !workspace.Exists(run.Id))

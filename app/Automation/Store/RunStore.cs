@@ -30,7 +30,7 @@ public abstract record StepOutcome
 }
 
 /// <summary>What <see cref="RunStore.CompleteStepAsync"/> did: whether this instance still held the step, and the run's state after.</summary>
-public sealed record Completion(bool Applied, string RunState, string StepState, TimeSpan? RetryIn);
+public sealed record Completion(bool Applied, string RunState, TimeSpan? RetryIn);
 
 /// <summary>
 /// The engine's state in the app database. Steps are leased: PostgreSQL claims rows with <c>FOR UPDATE SKIP LOCKED</c> so two
@@ -62,8 +62,6 @@ public sealed class RunStore(Database database)
         "id AS Id, run_id AS RunId, target AS Target, repository AS Repository, number AS Number, url AS Url, base_branch AS BaseBranch, " +
         "head_branch AS HeadBranch, head_commit AS HeadCommit, title AS Title, body AS Body, draft AS Draft, state AS State, files AS Files, " +
         "created_at AS CreatedAt, updated_at AS UpdatedAt";
-
-    public DatabaseProvider Provider => database.Provider;
 
     /// <summary>Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).</summary>
     public async Task<RunRow?> TryInsertRunAsync(RunRow run, CancellationToken cancellationToken)
@@ -353,7 +351,7 @@ public sealed class RunStore(Database database)
                 new { runId, name, instance, attempt = claim.Attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (step is null)
             {
-                return new Completion(false, "", "", null);
+                return new Completion(false, "", null);
             }
 
             var (attemptState, error) = outcome switch
@@ -386,11 +384,11 @@ public sealed class RunStore(Database database)
                         await connection.ExecuteAsync(new CommandDefinition(
                             "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
                             new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                        return new Completion(true, RunStates.Running, StepStates.Succeeded, null);
+                        return new Completion(true, RunStates.Running, null);
                     }
 
                     await FinishRunAsync(connection, transaction, runId, RunStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Succeeded, StepStates.Succeeded, null);
+                    return new Completion(true, RunStates.Succeeded, null);
                 }
 
                 case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts:
@@ -401,7 +399,7 @@ public sealed class RunStore(Database database)
                         new { notBefore = now + delay, error = failed.Error, runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
                         $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; retrying in {delay.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Running, StepStates.Ready, delay);
+                    return new Completion(true, RunStates.Running, delay);
                 }
 
                 case StepOutcome.Failed failed:
@@ -410,7 +408,7 @@ public sealed class RunStore(Database database)
                     var runError = $"{name} failed: {failed.Error}";
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {runError}", cancellationToken).ConfigureAwait(false);
                     await FinishRunAsync(connection, transaction, runId, RunStates.Failed, runError, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Failed, StepStates.Failed, null);
+                    return new Completion(true, RunStates.Failed, null);
                 }
 
                 case StepOutcome.Stopped stopped:
@@ -420,7 +418,7 @@ public sealed class RunStore(Database database)
                     await FinishStepAsync(connection, transaction, runId, name, stepState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} stopped: {stopped.Error}", cancellationToken).ConfigureAwait(false);
                     await FinishRunAsync(connection, transaction, runId, runState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, runState, stepState, null);
+                    return new Completion(true, runState, null);
                 }
 
                 default:
