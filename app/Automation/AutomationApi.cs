@@ -89,11 +89,12 @@ public static class AutomationApi
         response.Headers["X-Accel-Buffering"] = "no";
         await response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
         var lastWrite = DateTimeOffset.UtcNow;
+        using var watch = notifier.WatchEvents(id);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var woken = notifier.WaitForEventsAsync(id);
+                var woken = watch.NextAsync();
                 var events = await automation.GetEventsAsync(id, last, 500, cancellationToken).ConfigureAwait(false);
                 foreach (var e in events)
                 {

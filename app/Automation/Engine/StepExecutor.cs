@@ -325,11 +325,12 @@ public sealed partial class StepExecutor(
     private async Task HeartbeatAsync(ClaimedStep claim, StepContext context, CancellationTokenSource work, CancellationToken stop)
     {
         var interval = TimeSpan.FromMilliseconds(Math.Min(2000, _settings.Lease.TotalMilliseconds / 3));
+        using var stopRequests = notifier.WatchStop(claim.Run.Id);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.WhenAny(Task.Delay(interval, stop), notifier.WaitForStopAsync(claim.Run.Id)).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(interval, stop), stopRequests.NextAsync()).ConfigureAwait(false);
                 if (stop.IsCancellationRequested)
                 {
                     return;
