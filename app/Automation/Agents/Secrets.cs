@@ -10,7 +10,16 @@ public sealed class SecretProvider(IConfiguration configuration)
     public IReadOnlyList<string> Missing(IEnumerable<string> names) =>
         names.Where(name => string.IsNullOrEmpty(configuration[name])).ToArray();
 
-    /// <summary>Name → value for the job's environment; call <see cref="Missing"/> first.</summary>
+    /// <summary>Why <paramref name="agent"/> cannot run, naming the secrets it lacks; null when it has them all.</summary>
+    public string? MissingError(AgentDefinition agent)
+    {
+        var missing = Missing(agent.Secrets);
+        return missing.Count == 0
+            ? null
+            : $"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment";
+    }
+
+    /// <summary>Name → value for the job's environment; call <see cref="MissingError"/> first.</summary>
     public IReadOnlyDictionary<string, string> Resolve(IEnumerable<string> names) =>
         names.ToDictionary(name => name, name => configuration[name] ?? "", StringComparer.Ordinal);
 

@@ -72,6 +72,8 @@ public sealed partial class AutomationService(
             return (await ReplayAsync(earlier, key, hash, cancellationToken).ConfigureAwait(false), true);
         }
 
+        // Recorded already failed, in one step, so no worker can take it up in between.
+        var missing = secrets.MissingError(agent);
         var now = clock.GetUtcNow();
         var run = new RunRow
         {
@@ -84,7 +86,8 @@ public sealed partial class AutomationService(
             DryRun = dryRun,
             IdempotencyKey = key,
             RequestHash = hash,
-            State = RunStates.Queued,
+            State = missing is null ? RunStates.Queued : RunStates.Failed,
+            Error = missing,
 
             // Whole microseconds: PostgreSQL keeps no more, and list cursors compare the stored value.
             CreatedAt = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
@@ -97,11 +100,8 @@ public sealed partial class AutomationService(
 
         LogSubmitted(logger, run.Id, run.Agent, run.Repository, run.BaseBranch, run.DryRun);
         await WriteCredentialAuditAsync(run, agent, cancellationToken).ConfigureAwait(false);
-        var missing = secrets.Missing(agent.Secrets);
-        if (missing.Count > 0)
+        if (missing is not null)
         {
-            var error = $"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment";
-            await store.FailBeforeStartAsync(run.Id, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             await FinalizeAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
         }
         else

@@ -172,10 +172,9 @@ public sealed partial class StepExecutor(
     {
         var run = claim.Run;
         var agent = agents.Find(run.Agent) ?? throw new PermanentStepException($"the agent '{run.Agent}' is no longer configured");
-        var missing = secrets.Missing(agent.Secrets);
-        if (missing.Count > 0)
+        if (secrets.MissingError(agent) is { } missing)
         {
-            throw new PermanentStepException($"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment");
+            throw new PermanentStepException(missing);
         }
 
         if (run.FeatureDir is null || !workspace.Exists(run.Id))

@@ -63,9 +63,14 @@ public sealed class RunStore(Database database)
         "head_branch AS HeadBranch, head_commit AS HeadCommit, title AS Title, body AS Body, draft AS Draft, state AS State, files AS Files, " +
         "created_at AS CreatedAt, updated_at AS UpdatedAt";
 
-    /// <summary>Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).</summary>
+    /// <summary>
+    /// Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).
+    /// A run that cannot start (a missing secret: <see cref="RunRow.State"/> failed, with its <see cref="RunRow.Error"/>) is
+    /// inserted already failed, its steps cancelled, in the same transaction, so no worker ever sees it queued.
+    /// </summary>
     public async Task<RunRow?> TryInsertRunAsync(RunRow run, CancellationToken cancellationToken)
     {
+        var failed = run.State == RunStates.Failed;
         try
         {
             return await InTransactionAsync(async (connection, transaction) =>
@@ -73,24 +78,35 @@ public sealed class RunStore(Database database)
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     INSERT INTO automation_runs (id, repository, base_branch, description, agent, phases, dry_run, idempotency_key, request_hash,
-                                                 state, error, rerun, cancel_requested, created_at, updated_at)
+                                                 state, error, rerun, cancel_requested, created_at, finished_at, updated_at)
                     VALUES (@Id, @Repository, @BaseBranch, @Description, @Agent, @Phases, @DryRun, @IdempotencyKey, @RequestHash,
-                            @State, @Error, 0, @False, @CreatedAt, @CreatedAt)
+                            @State, @Error, 0, @False, @CreatedAt, @FinishedAt, @CreatedAt)
                     """,
-                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt },
+                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt, FinishedAt = failed ? run.CreatedAt : (DateTimeOffset?)null },
                     transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var phases = run.PhaseList;
                 for (var i = 0; i < Steps.All.Count; i++)
                 {
                     var name = Steps.All[i];
-                    var state = Steps.IsPhase(name) && !phases.Contains(name) ? StepStates.Skipped : StepStates.Pending;
+                    var skipped = Steps.IsPhase(name) && !phases.Contains(name);
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0)",
-                        new { RunId = run.Id, Name = name, Ordinal = i, State = state },
+                        "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start, error) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0, @Error)",
+                        new
+                        {
+                            RunId = run.Id, Name = name, Ordinal = i,
+                            State = skipped ? StepStates.Skipped : failed ? StepStates.Cancelled : StepStates.Pending,
+                            Error = failed && !skipped ? run.Error : null,
+                        },
                         transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
                 await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run submitted: {run.Agent} on {run.Repository}@{run.BaseBranch}", cancellationToken).ConfigureAwait(false);
+                if (failed)
+                {
+                    await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, run.Error!, cancellationToken).ConfigureAwait(false);
+                    await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run {RunStates.Failed}: {run.Error}", cancellationToken).ConfigureAwait(false);
+                }
+
                 return run;
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -496,20 +512,6 @@ public sealed class RunStore(Database database)
                 new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
             return (await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Fails a run before any step runs (e.g. a missing secret), with the reason.</summary>
-    public async Task FailBeforeStartAsync(string runId, string error, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await InTransactionAsync(async (connection, transaction) =>
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE automation_steps SET state = 'cancelled', error = @error WHERE run_id = @runId AND state IN ('pending', 'ready')",
-                new { runId, error }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, error, cancellationToken).ConfigureAwait(false);
-            await FinishRunAsync(connection, transaction, runId, RunStates.Failed, error, now, cancellationToken).ConfigureAwait(false);
-            return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
 
