@@ -240,11 +240,14 @@ public sealed partial class AutomationService(
     /// <summary>After a run ends: the run summary artifact, the metrics, and a wake-up for live viewers.</summary>
     public async Task FinalizeAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var run = await RequireAsync(id, cancellationToken).ConfigureAwait(false);
+        var steps = await store.GetStepsAsync(id, cancellationToken).ConfigureAwait(false);
         var attempts = await store.GetAttemptsAsync(id, cancellationToken).ConfigureAwait(false);
+        var pull = await store.GetPullRequestAsync(id, cancellationToken).ConfigureAwait(false);
+        var response = ToResponse(run, pull, steps, attempts, artifacts: null);
         var agentSeconds = attempts.Sum(a => a.JobStartedAt is { } start && a.JobFinishedAt is { } end ? (end - start).TotalSeconds : 0);
         double? overhead = response.DurationSeconds is { } total ? Math.Max(0, total - agentSeconds) : null;
-        var summary = new RunSummary(response with { Artifacts = null }, agentSeconds, overhead);
+        var summary = new RunSummary(response, agentSeconds, overhead);
         var now = clock.GetUtcNow();
         await store.PutArtifactAsync(id, null, "run-summary.json", "application/json", JsonSerializer.SerializeToUtf8Bytes(summary, AutomationJsonContext.Default.RunSummary), now, now + _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         metrics.RunFinished(response.State);
