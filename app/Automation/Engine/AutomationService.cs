@@ -142,7 +142,7 @@ public sealed partial class AutomationService(
             throw new RunStateException(id, run.State, "only queued or running runs can be cancelled.");
         }
 
-        var (_, stoppedNow) = await store.RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (stoppedNow)
         {
             await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
@@ -163,7 +163,7 @@ public sealed partial class AutomationService(
         foreach (var id in overdue)
         {
             var error = $"the run passed its deadline ({_settings.RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
-            var (_, stoppedNow) = await store.RequestStopAsync(id, CancelReasons.Timeout, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Timeout, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (stoppedNow)
             {
                 await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);

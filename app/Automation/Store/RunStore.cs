@@ -445,16 +445,17 @@ public sealed class RunStore(Database database)
 
     /// <summary>
     /// Asks a run to stop. A run with no step executing stops here and now; otherwise the instance running the step sees the
-    /// request at its next lease renewal, stops the job and finishes the run. Returns the run as it is after.
+    /// request at its next lease renewal, stops the job and finishes the run. Returns whether the run stopped here and now.
     /// </summary>
-    public async Task<(RunRow Run, bool StoppedNow)> RequestStopAsync(string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> RequestStopAsync(string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var run = await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
-            if (run is null || RunStates.IsFinal(run.State))
+            var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT state FROM automation_runs WHERE id = @runId", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (state is null || RunStates.IsFinal(state))
             {
-                return (run!, false);
+                return false;
             }
 
             await connection.ExecuteAsync(new CommandDefinition(
@@ -469,12 +470,12 @@ public sealed class RunStore(Database database)
                 "SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (executing > 0)
             {
-                return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, false);
+                return false;
             }
 
             var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
             await FinishRunAsync(connection, transaction, runId, runState, error, now, cancellationToken).ConfigureAwait(false);
-            return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, true);
+            return true;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -491,9 +492,9 @@ public sealed class RunStore(Database database)
     /// Puts a finished run back in the queue from <paramref name="fromStep"/>: that step and the later ones (not skipped) start
     /// over with a fresh retry budget; earlier results stay. Each rerun is numbered (the published branch gets <c>-r&lt;n&gt;</c>).
     /// </summary>
-    public async Task<RunRow> RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        return await InTransactionAsync(async (connection, transaction) =>
+        await InTransactionAsync(async (connection, transaction) =>
         {
             var ordinal = Steps.All.ToList().IndexOf(fromStep);
             await connection.ExecuteAsync(new CommandDefinition(
@@ -511,7 +512,7 @@ public sealed class RunStore(Database database)
                 """,
                 new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
-            return (await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+            return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
 
