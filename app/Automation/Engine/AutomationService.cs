@@ -122,6 +122,17 @@ public sealed partial class AutomationService(
         return ToResponse(run, pull, steps, attempts, artifacts);
     }
 
+    /// <summary>The run's state, or a 404: one cheap read where the whole run is not needed.</summary>
+    public async Task<string> GetStateAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetRunStateAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(id);
+
+    public async Task<IReadOnlyList<ArtifactResponse>> ListArtifactsAsync(string id, CancellationToken cancellationToken)
+    {
+        await GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+        var artifacts = await store.ListArtifactsAsync(id, cancellationToken).ConfigureAwait(false);
+        return artifacts.Select(a => ToResponse(a, Api(id))).ToArray();
+    }
+
     public async Task<RunListResponse> ListAsync(RunFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
     {
         if (filter.State is { } state && !RunStates.All.Contains(state))
@@ -230,7 +241,7 @@ public sealed partial class AutomationService(
             throw new AutomationRequestException("automation.invalid_artifact", "Artifact names are relative paths without '..', '.' or empty segments.");
         }
 
-        await RequireAsync(id, cancellationToken).ConfigureAwait(false);
+        await GetStateAsync(id, cancellationToken).ConfigureAwait(false);
         return await store.GetArtifactAsync(id, name, cancellationToken).ConfigureAwait(false) ?? throw new ArtifactNotFoundException(id, name);
     }
 
@@ -264,7 +275,7 @@ public sealed partial class AutomationService(
 
     public static RunResponse ToResponse(RunRow run, PullRequestRow? pull, IReadOnlyList<StepRow>? steps, IReadOnlyList<AttemptRow>? attempts, IReadOnlyList<ArtifactRow>? artifacts)
     {
-        var api = $"/api/automation/runs/{run.Id}";
+        var api = Api(run.Id);
         return new RunResponse(
             run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.PhaseList, run.DryRun, run.State, run.Error, run.Rerun,
             run.CancelRequested, run.BaseCommit, run.FeatureDir, run.Branch, run.CreatedAt, run.StartedAt, run.FinishedAt,
@@ -272,8 +283,13 @@ public sealed partial class AutomationService(
             $"/runs/{run.Id}", api,
             pull is null ? null : ToResponse(pull),
             steps?.Select(s => ToResponse(s, attempts?.Where(a => a.Step == s.Name).ToArray() ?? [])).ToArray(),
-            artifacts?.Select(a => new ArtifactResponse(a.Name, a.Step, a.ContentType, a.Size, a.Sha256, a.CreatedAt, a.ExpiresAt, $"{api}/artifacts/{a.Name}")).ToArray());
+            artifacts?.Select(a => ToResponse(a, api)).ToArray());
     }
+
+    private static string Api(string id) => $"/api/automation/runs/{id}";
+
+    private static ArtifactResponse ToResponse(ArtifactRow artifact, string api) =>
+        new(artifact.Name, artifact.Step, artifact.ContentType, artifact.Size, artifact.Sha256, artifact.CreatedAt, artifact.ExpiresAt, $"{api}/artifacts/{artifact.Name}");
 
     private static StepResponse ToResponse(StepRow step, IReadOnlyList<AttemptRow> attempts) => new(
         step.Name, step.State, step.Attempts, step.StartedAt, step.FinishedAt,

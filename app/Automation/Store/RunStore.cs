@@ -129,6 +129,14 @@ public sealed class RunStore(Database database)
         return await GetRunAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The run's state, or null when there is no such run: for callers that need to know no more.</summary>
+    public async Task<string?> GetRunStateAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT state FROM automation_runs WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
