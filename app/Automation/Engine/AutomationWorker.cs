@@ -86,27 +86,10 @@ public sealed partial class AutomationWorker(
                     await PurgeAsync(now, stoppingToken).ConfigureAwait(false);
                 }
 
-                var admitted = await store.AdmitAsync(now, _settings.MaxConcurrentRunCount, _settings.MaxRunsPerRepositoryCount, _settings.RunTimeout, stoppingToken).ConfigureAwait(false);
-                if (admitted.Count > 0)
-                {
-                    metrics.RunsStarted.Add(admitted.Count);
-                    foreach (var id in admitted)
-                    {
-                        notifier.EventsAdded(id);
-                    }
-                }
-
                 _active.RemoveAll(task => task.IsCompleted);
-                while (_active.Count < _settings.MaxConcurrentRunCount)
+                if (await store.HasWorkAsync(clock.GetUtcNow(), stoppingToken).ConfigureAwait(false))
                 {
-                    var claim = await store.ClaimAsync(instance.Id, clock.GetUtcNow(), _settings.Lease, stoppingToken).ConfigureAwait(false);
-                    if (claim is null)
-                    {
-                        break;
-                    }
-
-                    notifier.EventsAdded(claim.Run.Id);
-                    _active.Add(Task.Run(() => ExecuteAsync(claim, stoppingToken), CancellationToken.None));
+                    await AdmitAndClaimAsync(now, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -127,6 +110,31 @@ public sealed partial class AutomationWorker(
 
         // Executors leave their jobs running and hand their leases back; the next instance adopts the jobs.
         await Task.WhenAll(_active).ConfigureAwait(false);
+    }
+
+    private async Task AdmitAndClaimAsync(DateTimeOffset now, CancellationToken stoppingToken)
+    {
+        var admitted = await store.AdmitAsync(now, _settings.MaxConcurrentRunCount, _settings.MaxRunsPerRepositoryCount, _settings.RunTimeout, stoppingToken).ConfigureAwait(false);
+        if (admitted.Count > 0)
+        {
+            metrics.RunsStarted.Add(admitted.Count);
+            foreach (var id in admitted)
+            {
+                notifier.EventsAdded(id);
+            }
+        }
+
+        while (_active.Count < _settings.MaxConcurrentRunCount)
+        {
+            var claim = await store.ClaimAsync(instance.Id, clock.GetUtcNow(), _settings.Lease, stoppingToken).ConfigureAwait(false);
+            if (claim is null)
+            {
+                break;
+            }
+
+            notifier.EventsAdded(claim.Run.Id);
+            _active.Add(Task.Run(() => ExecuteAsync(claim, stoppingToken), CancellationToken.None));
+        }
     }
 
     private async Task ExecuteAsync(ClaimedStep claim, CancellationToken stoppingToken)

@@ -255,6 +255,24 @@ public sealed class RunStore(Database database)
     }
 
     /// <summary>
+    /// Whether a run waits to be admitted or a step to be claimed (<see cref="ClaimAsync"/>'s condition). A plain read: an
+    /// idle instance polls often, and should not take the admission lock and a write transaction each time to find nothing.
+    /// </summary>
+    public async Task<bool> HasWorkAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (SELECT 1 FROM automation_runs WHERE state = 'queued')
+                OR EXISTS (SELECT 1 FROM automation_steps s JOIN automation_runs r ON r.id = s.run_id
+                           WHERE r.state = 'running'
+                             AND ((s.state = 'ready' AND s.not_before <= @now AND r.cancel_requested = @False)
+                                  OR (s.state = 'running' AND s.lease_expires_at < @now)))
+            """,
+            new { now, False = false }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Leases one step: a ready one whose backoff is over, or a running one whose holder stopped renewing its lease (it crashed
     /// or lost the database). A fresh claim starts a new attempt; a takeover keeps the attempt, so its job can be adopted.
     /// </summary>
