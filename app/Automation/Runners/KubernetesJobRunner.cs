@@ -49,7 +49,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         };
         await CreateReplacingAsync(
             () => Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace, cancellationToken: cancellationToken),
-            () => Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            () => DeleteSecretAsync(name, cancellationToken)).ConfigureAwait(false);
 
         var (uid, gid) = ParseUser(spec.User);
         var job = new V1Job
@@ -131,7 +131,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden)
         {
-            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await DeleteSecretAsync(name, CancellationToken.None).ConfigureAwait(false);
             throw new PermanentStepException($"Kubernetes refused the job ({(int)ex.Response.StatusCode}): {ex.Response.Content}", ex);
         }
 
@@ -183,13 +183,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
     {
         await DeleteJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await Client.CoreV1.DeleteNamespacedSecretAsync(jobId, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-        }
+        await DeleteSecretAsync(jobId, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -243,6 +237,17 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         try
         {
             await Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    private async Task DeleteSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
