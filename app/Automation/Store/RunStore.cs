@@ -685,8 +685,11 @@ public sealed class RunStore(Database database)
         return (await connection.QueryAsync<PullRequestRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>Creates the run's pull request record, or updates it in place: a run has one pull request however often it publishes.</summary>
-    public async Task<PullRequestRow> UpsertPullRequestAsync(PullRequestRow pr, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the run's pull request record, or updates it in place: a run has one pull request however often it publishes.
+    /// One that has no number yet (a local one) takes its row id as number and <paramref name="linkIfUnnumbered"/> as link.
+    /// </summary>
+    public async Task<PullRequestRow> UpsertPullRequestAsync(PullRequestRow pr, DateTimeOffset now, string? linkIfUnnumbered, CancellationToken cancellationToken)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
@@ -710,17 +713,16 @@ public sealed class RunStore(Database database)
                     transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
+            if (linkIfUnnumbered is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE automation_pull_requests SET number = id, url = @linkIfUnnumbered WHERE run_id = @RunId AND number IS NULL",
+                    new { linkIfUnnumbered, pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
             return await connection.QuerySingleAsync<PullRequestRow>(new CommandDefinition(
                 $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @RunId", new { pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Gives a local pull request its number and link once its row id is known.</summary>
-    public async Task SetPullRequestLinkAsync(string runId, long number, string url, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_pull_requests SET number = @number, url = @url WHERE run_id = @runId", new { runId, number, url }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     internal static string EncodeCursor(DateTimeOffset createdAt, string id) =>
