@@ -71,6 +71,34 @@ public sealed class RunStoreTests(PostgresServer postgres)
         Assert.NotNull(await store.ClaimAsync("other-instance", later, TimeSpan.FromMinutes(1), cancellationToken));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_local_pull_request_is_numbered_by_its_row_once_and_keeps_number_and_link_when_published_again(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var run = NewRun(now, RunStates.Queued, null);
+        await store.TryInsertRunAsync(run, cancellationToken);
+        PullRequestRow Pull(string commit) => new()
+        {
+            RunId = run.Id, Target = "local", Repository = "local", BaseBranch = "main", HeadBranch = "speckit/x", HeadCommit = commit,
+            Title = "Spec Kit: x", Body = "body", Draft = true, State = "open", Files = "[]",
+        };
+
+        var first = await store.UpsertPullRequestAsync(Pull("abc"), now, "http://app/runs/1#pull-request", cancellationToken);
+        var again = await store.UpsertPullRequestAsync(Pull("def"), now.AddSeconds(1), "http://moved/runs/1#pull-request", cancellationToken);
+
+        Assert.Equal(first.Id, first.Number);
+        Assert.Equal("http://app/runs/1#pull-request", first.Url);
+        Assert.Equal(first.Number, again.Number);
+        Assert.Equal(first.Url, again.Url);
+        Assert.Equal("def", again.HeadCommit);
+        Assert.Equal(again.HeadCommit, (await store.GetPullRequestAsync(run.Id, cancellationToken))!.HeadCommit);
+    }
+
     private async Task<Database> OpenAsync(string provider, TempDirectory data)
     {
         var settings = provider == "postgres"
