@@ -65,7 +65,7 @@ public static class AutomationApi
 
     private static async Task<Ok<IReadOnlyList<EventResponse>>> Events(string id, long? after, int? limit, AutomationService automation, CancellationToken cancellationToken)
     {
-        await automation.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        await automation.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(await automation.GetEventsAsync(id, after ?? 0, Math.Clamp(limit ?? 500, 1, 5000), cancellationToken).ConfigureAwait(false));
     }
 
@@ -76,7 +76,7 @@ public static class AutomationApi
     private static async Task Stream(string id, long? after, AutomationService automation, RunNotifier notifier, HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
-        var run = await automation.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var state = await automation.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
         var last = after ?? 0;
         if (long.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume))
         {
@@ -89,11 +89,12 @@ public static class AutomationApi
         response.Headers["X-Accel-Buffering"] = "no";
         await response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
         var lastWrite = DateTimeOffset.UtcNow;
+        using var watch = notifier.WatchEvents(id);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var woken = notifier.WaitForEventsAsync(id);
+                var woken = watch.NextAsync();
                 var events = await automation.GetEventsAsync(id, last, 500, cancellationToken).ConfigureAwait(false);
                 foreach (var e in events)
                 {
@@ -111,9 +112,9 @@ public static class AutomationApi
                     }
                 }
 
-                if (RunStates.IsFinal(run.State) && events.Count == 0)
+                if (RunStates.IsFinal(state) && events.Count == 0)
                 {
-                    await response.WriteAsync($"event: end\ndata: {{\"state\":\"{run.State}\"}}\n\n", cancellationToken).ConfigureAwait(false);
+                    await response.WriteAsync($"event: end\ndata: {{\"state\":\"{state}\"}}\n\n", cancellationToken).ConfigureAwait(false);
                     await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }
@@ -126,7 +127,7 @@ public static class AutomationApi
                 }
 
                 await Task.WhenAny(woken, Task.Delay(StreamPoll, cancellationToken)).ConfigureAwait(false);
-                run = await automation.GetAsync(id, cancellationToken).ConfigureAwait(false);
+                state = await automation.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -136,7 +137,7 @@ public static class AutomationApi
     }
 
     private static async Task<Ok<IReadOnlyList<ArtifactResponse>>> Artifacts(string id, AutomationService automation, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await automation.GetAsync(id, cancellationToken).ConfigureAwait(false)).Artifacts ?? []);
+        TypedResults.Ok(await automation.ListArtifactsAsync(id, cancellationToken).ConfigureAwait(false));
 
     private static async Task<IResult> Artifact(string id, string name, AutomationService automation, HttpContext context, CancellationToken cancellationToken)
     {

@@ -19,10 +19,7 @@ public sealed class RunStateException(string id, string state, string message)
 
 /// <summary>The idempotency key was used before for a different request.</summary>
 public sealed class IdempotencyConflictException(string key, string existingRunId)
-    : AppException("automation.idempotency_conflict", Status409Conflict, $"The idempotency key '{key}' was used for run {existingRunId} with a different request.")
-{
-    public string ExistingRunId { get; } = existingRunId;
-}
+    : AppException("automation.idempotency_conflict", Status409Conflict, $"The idempotency key '{key}' was used for run {existingRunId} with a different request.");
 
 /// <summary>A step failed in a way a retry cannot fix (a missing secret, a bad image reference, a repository that does not exist).</summary>
 public sealed class PermanentStepException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using SpecEditor.Hosting;
+using SpecEditor.Specs;
+using SpecEditor.Specs.GitHub;
 
 namespace SpecEditor.Automation;
 
@@ -117,7 +119,7 @@ public sealed class AutomationSettings : ISettings
     [ConfigurationKeyName("GH_WEB_URL")]
     public string? GitHubWebUrl { get; set; }
 
-    public string GitHubServerUrl => Specs.GitHub.GitHubSettings.WebRootFor(GitHubApiUrl, GitHubWebUrl);
+    public string GitHubServerUrl => GitHubSettings.WebRootFor(GitHubApiUrl, GitHubWebUrl);
 
     public int MaxAttemptCount => Int(MaxAttempts);
 
@@ -203,7 +205,7 @@ public sealed class AutomationSettings : ISettings
             yield return "AUTOMATION_K8S_WORKSPACE_CLAIM: the kubernetes runner needs the ReadWriteMany claim that holds AUTOMATION_WORK_DIR";
         }
 
-        if (!string.IsNullOrEmpty(GitHubRepository) && !System.Text.RegularExpressions.Regex.IsMatch(GitHubRepository, @"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$"))
+        if (!string.IsNullOrEmpty(GitHubRepository) && !SpecsSettings.IsRepositoryName(GitHubRepository))
         {
             yield return $"GH_REPO: '{GitHubRepository}' must name the repository as owner/name";
         }
@@ -216,20 +218,13 @@ public sealed class AutomationSettings : ISettings
             }
         }
 
-        if (!System.Text.RegularExpressions.Regex.IsMatch(CommitAuthor, @"^[^<>]+<[^<>\s]+>$"))
+        if (SpecsSettings.ParseAuthor(CommitAuthor) is null)
         {
             yield return $"AUTOMATION_COMMIT_AUTHOR: '{CommitAuthor}' must look like 'Name <email>'";
         }
     }
 
-    public (string Name, string Email) CommitIdentity
-    {
-        get
-        {
-            var open = CommitAuthor.IndexOf('<', StringComparison.Ordinal);
-            return (CommitAuthor[..open].Trim(), CommitAuthor[(open + 1)..].TrimEnd('>'));
-        }
-    }
+    public (string Name, string Email) CommitIdentity => SpecsSettings.ParseAuthor(CommitAuthor) ?? ("", "");
 
     private static IEnumerable<string> Whole(string name, string value, long min, long max)
     {

@@ -60,7 +60,7 @@ public sealed partial class SpecsSettings : ISettings
             yield return $"SPECS_PATH: '{SpecsPath}' must be a relative folder of letters, digits, '.', '_' and '-' (no '..')";
         }
 
-        if (!BranchName().IsMatch(BaseBranch) || BaseBranch.Contains("..", StringComparison.Ordinal) || BaseBranch.EndsWith(".lock", StringComparison.Ordinal))
+        if (!IsBranchName(BaseBranch))
         {
             yield return $"WORKFLOW_BRANCH: '{BaseBranch}' is not a valid branch name";
         }
@@ -76,24 +76,38 @@ public sealed partial class SpecsSettings : ISettings
             yield return $"MAX_SPEC_BYTES: '{MaxSpecBytes}' must be a whole number of bytes between 256 and 10485760";
         }
 
-        if (IsGitHub && (GitHubRepository is null || !RepositoryName().IsMatch(GitHubRepository)))
+        if (IsGitHub && !IsRepositoryName(GitHubRepository))
         {
             yield return $"GH_REPO: '{GitHubRepository}' must name the repository as owner/name when SPEC_STORE is github";
         }
 
-        if (!AuthorPattern().IsMatch(LocalAuthor))
+        if (ParseAuthor(LocalAuthor) is null)
         {
             yield return $"LOCAL_AUTHOR: '{LocalAuthor}' must look like 'Name <email>'";
         }
     }
 
-    public (string Name, string Email) LocalAuthorIdentity
+    public (string Name, string Email) LocalAuthorIdentity => ParseAuthor(LocalAuthor) ?? ("", "");
+
+    /// <summary>The local store's repository: <see cref="LocalRepository"/>, or <c>specs.git</c> in the data folder.</summary>
+    public string LocalRepositoryPath(string dataDir) => LocalRepository is { Length: > 0 } configured
+        ? Path.GetFullPath(configured)
+        : Path.Combine(dataDir, "specs.git");
+
+    // The checks below are shared with the automation engine, which names the same repositories, branches and authors.
+
+    /// <summary>A GitHub repository as <c>owner/name</c>.</summary>
+    public static bool IsRepositoryName(string? value) => value is not null && RepositoryName().IsMatch(value);
+
+    /// <summary>A branch name git accepts and that stays inside <c>refs/heads</c>.</summary>
+    public static bool IsBranchName(string? value) =>
+        value is not null && BranchName().IsMatch(value) && !value.Contains("..", StringComparison.Ordinal) && !value.EndsWith(".lock", StringComparison.Ordinal);
+
+    /// <summary>A commit author written <c>Name &lt;email&gt;</c>, split in two; null for any other shape.</summary>
+    public static (string Name, string Email)? ParseAuthor(string value)
     {
-        get
-        {
-            var match = AuthorPattern().Match(LocalAuthor);
-            return (match.Groups["name"].Value.Trim(), match.Groups["email"].Value);
-        }
+        var match = AuthorPattern().Match(value);
+        return match.Success ? (match.Groups["name"].Value.Trim(), match.Groups["email"].Value) : null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

@@ -10,7 +10,16 @@ public sealed class SecretProvider(IConfiguration configuration)
     public IReadOnlyList<string> Missing(IEnumerable<string> names) =>
         names.Where(name => string.IsNullOrEmpty(configuration[name])).ToArray();
 
-    /// <summary>Name → value for the job's environment; call <see cref="Missing"/> first.</summary>
+    /// <summary>Why <paramref name="agent"/> cannot run, naming the secrets it lacks; null when it has them all.</summary>
+    public string? MissingError(AgentDefinition agent)
+    {
+        var missing = Missing(agent.Secrets);
+        return missing.Count == 0
+            ? null
+            : $"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment";
+    }
+
+    /// <summary>Name → value for the job's environment; call <see cref="MissingError"/> first.</summary>
     public IReadOnlyDictionary<string, string> Resolve(IEnumerable<string> names) =>
         names.ToDictionary(name => name, name => configuration[name] ?? "", StringComparer.Ordinal);
 
@@ -25,7 +34,12 @@ public sealed class SecretRedactor
 {
     public const string Mask = "***";
 
+    private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
+
     private readonly string[] _values;
+
+    /// <summary><see cref="_values"/> in UTF-8, in the same order, for masking raw bytes.</summary>
+    private readonly byte[][] _encoded;
 
     public SecretRedactor(AgentCatalog agents, SecretProvider secrets, IOptions<AutomationSettings> settings)
     {
@@ -34,9 +48,8 @@ public sealed class SecretRedactor
 
         // Longest first, so a secret that contains another is masked whole.
         _values = values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
+        _encoded = _values.Select(Encoding.UTF8.GetBytes).ToArray();
     }
-
-    public bool HasSecrets => _values.Length > 0;
 
     public string Redact(string text)
     {
@@ -55,23 +68,21 @@ public sealed class SecretRedactor
     public byte[] Redact(byte[] content, out bool changed)
     {
         changed = false;
-        foreach (var value in _values)
+        foreach (var needle in _encoded)
         {
-            var needle = Encoding.UTF8.GetBytes(value);
             if (content.AsSpan().IndexOf(needle) < 0)
             {
                 continue;
             }
 
             changed = true;
-            var mask = Encoding.UTF8.GetBytes(Mask);
             var output = new List<byte>(content.Length);
             var rest = content.AsSpan();
             int at;
             while ((at = rest.IndexOf(needle)) >= 0)
             {
                 output.AddRange(rest[..at]);
-                output.AddRange(mask);
+                output.AddRange(MaskBytes);
                 rest = rest[(at + needle.Length)..];
             }
 

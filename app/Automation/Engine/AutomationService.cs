@@ -72,6 +72,8 @@ public sealed partial class AutomationService(
             return (await ReplayAsync(earlier, key, hash, cancellationToken).ConfigureAwait(false), true);
         }
 
+        // Recorded already failed, in one step, so no worker can take it up in between.
+        var missing = secrets.MissingError(agent);
         var now = clock.GetUtcNow();
         var run = new RunRow
         {
@@ -84,7 +86,8 @@ public sealed partial class AutomationService(
             DryRun = dryRun,
             IdempotencyKey = key,
             RequestHash = hash,
-            State = RunStates.Queued,
+            State = missing is null ? RunStates.Queued : RunStates.Failed,
+            Error = missing,
 
             // Whole microseconds: PostgreSQL keeps no more, and list cursors compare the stored value.
             CreatedAt = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero),
@@ -97,11 +100,8 @@ public sealed partial class AutomationService(
 
         LogSubmitted(logger, run.Id, run.Agent, run.Repository, run.BaseBranch, run.DryRun);
         await WriteCredentialAuditAsync(run, agent, cancellationToken).ConfigureAwait(false);
-        var missing = secrets.Missing(agent.Secrets);
-        if (missing.Count > 0)
+        if (missing is not null)
         {
-            var error = $"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment";
-            await store.FailBeforeStartAsync(run.Id, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             await FinalizeAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
         }
         else
@@ -120,6 +120,17 @@ public sealed partial class AutomationService(
         var artifacts = await store.ListArtifactsAsync(id, cancellationToken).ConfigureAwait(false);
         var pull = await store.GetPullRequestAsync(id, cancellationToken).ConfigureAwait(false);
         return ToResponse(run, pull, steps, attempts, artifacts);
+    }
+
+    /// <summary>The run's state, or a 404: one cheap read where the whole run is not needed.</summary>
+    public async Task<string> GetStateAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetRunStateAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(id);
+
+    public async Task<IReadOnlyList<ArtifactResponse>> ListArtifactsAsync(string id, CancellationToken cancellationToken)
+    {
+        await GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+        var artifacts = await store.ListArtifactsAsync(id, cancellationToken).ConfigureAwait(false);
+        return artifacts.Select(a => ToResponse(a, Api(id))).ToArray();
     }
 
     public async Task<RunListResponse> ListAsync(RunFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
@@ -142,7 +153,7 @@ public sealed partial class AutomationService(
             throw new RunStateException(id, run.State, "only queued or running runs can be cancelled.");
         }
 
-        var (_, stoppedNow) = await store.RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (stoppedNow)
         {
             await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
@@ -163,7 +174,7 @@ public sealed partial class AutomationService(
         foreach (var id in overdue)
         {
             var error = $"the run passed its deadline ({_settings.RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
-            var (_, stoppedNow) = await store.RequestStopAsync(id, CancelReasons.Timeout, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Timeout, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (stoppedNow)
             {
                 await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
@@ -230,7 +241,7 @@ public sealed partial class AutomationService(
             throw new AutomationRequestException("automation.invalid_artifact", "Artifact names are relative paths without '..', '.' or empty segments.");
         }
 
-        await RequireAsync(id, cancellationToken).ConfigureAwait(false);
+        await GetStateAsync(id, cancellationToken).ConfigureAwait(false);
         return await store.GetArtifactAsync(id, name, cancellationToken).ConfigureAwait(false) ?? throw new ArtifactNotFoundException(id, name);
     }
 
@@ -240,11 +251,14 @@ public sealed partial class AutomationService(
     /// <summary>After a run ends: the run summary artifact, the metrics, and a wake-up for live viewers.</summary>
     public async Task FinalizeAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var run = await RequireAsync(id, cancellationToken).ConfigureAwait(false);
+        var steps = await store.GetStepsAsync(id, cancellationToken).ConfigureAwait(false);
         var attempts = await store.GetAttemptsAsync(id, cancellationToken).ConfigureAwait(false);
+        var pull = await store.GetPullRequestAsync(id, cancellationToken).ConfigureAwait(false);
+        var response = ToResponse(run, pull, steps, attempts, artifacts: null);
         var agentSeconds = attempts.Sum(a => a.JobStartedAt is { } start && a.JobFinishedAt is { } end ? (end - start).TotalSeconds : 0);
         double? overhead = response.DurationSeconds is { } total ? Math.Max(0, total - agentSeconds) : null;
-        var summary = new RunSummary(response with { Artifacts = null }, agentSeconds, overhead);
+        var summary = new RunSummary(response, agentSeconds, overhead);
         var now = clock.GetUtcNow();
         await store.PutArtifactAsync(id, null, "run-summary.json", "application/json", JsonSerializer.SerializeToUtf8Bytes(summary, AutomationJsonContext.Default.RunSummary), now, now + _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         metrics.RunFinished(response.State);
@@ -261,7 +275,7 @@ public sealed partial class AutomationService(
 
     public static RunResponse ToResponse(RunRow run, PullRequestRow? pull, IReadOnlyList<StepRow>? steps, IReadOnlyList<AttemptRow>? attempts, IReadOnlyList<ArtifactRow>? artifacts)
     {
-        var api = $"/api/automation/runs/{run.Id}";
+        var api = Api(run.Id);
         return new RunResponse(
             run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.PhaseList, run.DryRun, run.State, run.Error, run.Rerun,
             run.CancelRequested, run.BaseCommit, run.FeatureDir, run.Branch, run.CreatedAt, run.StartedAt, run.FinishedAt,
@@ -269,8 +283,13 @@ public sealed partial class AutomationService(
             $"/runs/{run.Id}", api,
             pull is null ? null : ToResponse(pull),
             steps?.Select(s => ToResponse(s, attempts?.Where(a => a.Step == s.Name).ToArray() ?? [])).ToArray(),
-            artifacts?.Select(a => new ArtifactResponse(a.Name, a.Step, a.ContentType, a.Size, a.Sha256, a.CreatedAt, a.ExpiresAt, $"{api}/artifacts/{a.Name}")).ToArray());
+            artifacts?.Select(a => ToResponse(a, api)).ToArray());
     }
+
+    private static string Api(string id) => $"/api/automation/runs/{id}";
+
+    private static ArtifactResponse ToResponse(ArtifactRow artifact, string api) =>
+        new(artifact.Name, artifact.Step, artifact.ContentType, artifact.Size, artifact.Sha256, artifact.CreatedAt, artifact.ExpiresAt, $"{api}/artifacts/{artifact.Name}");
 
     private static StepResponse ToResponse(StepRow step, IReadOnlyList<AttemptRow> attempts) => new(
         step.Name, step.State, step.Attempts, step.StartedAt, step.FinishedAt,

@@ -86,27 +86,10 @@ public sealed partial class AutomationWorker(
                     await PurgeAsync(now, stoppingToken).ConfigureAwait(false);
                 }
 
-                var admitted = await store.AdmitAsync(now, _settings.MaxConcurrentRunCount, _settings.MaxRunsPerRepositoryCount, _settings.RunTimeout, stoppingToken).ConfigureAwait(false);
-                if (admitted.Count > 0)
-                {
-                    metrics.RunsStarted.Add(admitted.Count);
-                    foreach (var id in admitted)
-                    {
-                        notifier.EventsAdded(id);
-                    }
-                }
-
                 _active.RemoveAll(task => task.IsCompleted);
-                while (_active.Count < _settings.MaxConcurrentRunCount)
+                if (await store.HasWorkAsync(clock.GetUtcNow(), stoppingToken).ConfigureAwait(false))
                 {
-                    var claim = await store.ClaimAsync(instance.Id, clock.GetUtcNow(), _settings.Lease, stoppingToken).ConfigureAwait(false);
-                    if (claim is null)
-                    {
-                        break;
-                    }
-
-                    notifier.EventsAdded(claim.Run.Id);
-                    _active.Add(Task.Run(() => ExecuteAsync(claim, stoppingToken), CancellationToken.None));
+                    await AdmitAndClaimAsync(now, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -129,6 +112,31 @@ public sealed partial class AutomationWorker(
         await Task.WhenAll(_active).ConfigureAwait(false);
     }
 
+    private async Task AdmitAndClaimAsync(DateTimeOffset now, CancellationToken stoppingToken)
+    {
+        var admitted = await store.AdmitAsync(now, _settings.MaxConcurrentRunCount, _settings.MaxRunsPerRepositoryCount, _settings.RunTimeout, stoppingToken).ConfigureAwait(false);
+        if (admitted.Count > 0)
+        {
+            metrics.RunsStarted.Add(admitted.Count);
+            foreach (var id in admitted)
+            {
+                notifier.EventsAdded(id);
+            }
+        }
+
+        while (_active.Count < _settings.MaxConcurrentRunCount)
+        {
+            var claim = await store.ClaimAsync(instance.Id, clock.GetUtcNow(), _settings.Lease, stoppingToken).ConfigureAwait(false);
+            if (claim is null)
+            {
+                break;
+            }
+
+            notifier.EventsAdded(claim.Run.Id);
+            _active.Add(Task.Run(() => ExecuteAsync(claim, stoppingToken), CancellationToken.None));
+        }
+    }
+
     private async Task ExecuteAsync(ClaimedStep claim, CancellationToken stoppingToken)
     {
         try
@@ -143,36 +151,31 @@ public sealed partial class AutomationWorker(
     }
 
     /// <summary>Removes every job whose attempt is not running any more: left by a crash, a lost lease, or a finished step whose cleanup failed.</summary>
-    internal async Task<int> SweepOrphansAsync(CancellationToken cancellationToken)
+    internal async Task SweepOrphansAsync(CancellationToken cancellationToken)
     {
         try
         {
             var jobs = await runner.ListAsync(cancellationToken).ConfigureAwait(false);
             if (jobs.Count == 0)
             {
-                return 0;
+                return;
             }
 
             var live = await store.ListLiveAttemptsAsync(cancellationToken).ConfigureAwait(false);
-            var removed = 0;
             foreach (var job in jobs.Where(j => !live.Contains((j.Key.RunId, j.Key.Step, j.Key.Attempt))))
             {
                 await runner.RemoveAsync(job.Id, cancellationToken).ConfigureAwait(false);
                 LogOrphanRemoved(logger, job.Id, job.Key.RunId, job.Key.Step, job.Key.Attempt, job.Instance ?? "?");
-                removed++;
             }
-
-            return removed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogSweepFailed(logger, runner.Kind, ex.Message);
-            return 0;
         }
     }
 
     /// <summary>Deletes artifacts and job log lines past their retention, and the workspaces of runs that finished longer ago than that.</summary>
-    internal async Task<int> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var artifacts = await store.PurgeArtifactsAsync(now, now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
         var expired = await store.ListFinishedBeforeAsync(workspace.List(), now - _settings.ArtifactRetention, cancellationToken).ConfigureAwait(false);
@@ -185,8 +188,6 @@ public sealed partial class AutomationWorker(
         {
             LogPurged(logger, artifacts, expired.Count);
         }
-
-        return artifacts;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Automation engine started as {Instance} with the {Runner} runner")]

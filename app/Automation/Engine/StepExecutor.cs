@@ -146,12 +146,12 @@ public sealed partial class StepExecutor(
 
     private Task<StepOutcome> RunBodyAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken, CancellationToken appStopping) => claim.Step.Name switch
     {
-        Steps.Clone => CloneAsync(claim, context, log, cancellationToken),
-        Steps.Publish => PublishAsync(claim, context, log, cancellationToken),
+        Steps.Clone => CloneAsync(claim, log, cancellationToken),
+        Steps.Publish => PublishAsync(claim, log, cancellationToken),
         _ => PhaseAsync(claim, context, log, cancellationToken, appStopping),
     };
 
-    private async Task<StepOutcome> CloneAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken)
+    private async Task<StepOutcome> CloneAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
         var run = claim.Run;
         if (claim.TakenOver)
@@ -161,7 +161,7 @@ public sealed partial class StepExecutor(
 
         var target = ResolveTarget(run);
         var (baseCommit, featureDir) = await Task.Run(
-            () => workspace.Clone(run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, _jobUser.Differs ? _jobUser.User : null),
+            () => workspace.Clone(run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, openToJobUser: _jobUser.Differs),
             cancellationToken).ConfigureAwait(false);
         await store.SetWorkspaceInfoAsync(run.Id, baseCommit, featureDir, cancellationToken).ConfigureAwait(false);
         await log.NoteAsync($"Cloned {run.Repository}@{run.BaseBranch} at {baseCommit[..12]}; the phases write into {featureDir}").ConfigureAwait(false);
@@ -172,10 +172,9 @@ public sealed partial class StepExecutor(
     {
         var run = claim.Run;
         var agent = agents.Find(run.Agent) ?? throw new PermanentStepException($"the agent '{run.Agent}' is no longer configured");
-        var missing = secrets.Missing(agent.Secrets);
-        if (missing.Count > 0)
+        if (secrets.MissingError(agent) is { } missing)
         {
-            throw new PermanentStepException($"missing secret{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} for agent {agent.Name}: set {(missing.Count > 1 ? "them" : "it")} in the app's environment");
+            throw new PermanentStepException(missing);
         }
 
         if (run.FeatureDir is null || !workspace.Exists(run.Id))
@@ -255,7 +254,7 @@ public sealed partial class StepExecutor(
         return new StepOutcome.Succeeded();
     }
 
-    private async Task<StepOutcome> PublishAsync(ClaimedStep claim, StepContext context, AttemptLog log, CancellationToken cancellationToken)
+    private async Task<StepOutcome> PublishAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
         var run = await store.GetRunAsync(claim.Run.Id, cancellationToken).ConfigureAwait(false) ?? throw new PermanentStepException("the run is gone");
         if (run.BaseCommit is null || run.FeatureDir is null || !workspace.Exists(run.Id))
@@ -325,11 +324,12 @@ public sealed partial class StepExecutor(
     private async Task HeartbeatAsync(ClaimedStep claim, StepContext context, CancellationTokenSource work, CancellationToken stop)
     {
         var interval = TimeSpan.FromMilliseconds(Math.Min(2000, _settings.Lease.TotalMilliseconds / 3));
+        using var stopRequests = notifier.WatchStop(claim.Run.Id);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.WhenAny(Task.Delay(interval, stop), notifier.WaitForStopAsync(claim.Run.Id)).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(interval, stop), stopRequests.NextAsync()).ConfigureAwait(false);
                 if (stop.IsCancellationRequested)
                 {
                     return;

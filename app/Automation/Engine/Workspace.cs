@@ -30,7 +30,7 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
     public bool Exists(string runId) => Repository.IsValid(PathOf(runId));
 
     /// <summary>Clones <paramref name="source"/> at <paramref name="branch"/> afresh; returns the base commit and the Spec Kit feature folder for the run.</summary>
-    public (string BaseCommit, string FeatureDir) Clone(string runId, string source, string branch, string description, CredentialsHandler? credentials, string? jobUid)
+    public (string BaseCommit, string FeatureDir) Clone(string runId, string source, string branch, string description, CredentialsHandler? credentials, bool openToJobUser)
     {
         var path = PathOf(runId);
         Delete(runId);
@@ -61,7 +61,7 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         using var repo = new Repository(path);
         var featureDir = NextFeatureDir(repo.Head.Tip.Tree, description);
         Directory.CreateDirectory(Path.Combine(path, featureDir));
-        if (jobUid is not null)
+        if (openToJobUser)
         {
             OpenToJobUser(path);
         }

@@ -69,13 +69,13 @@ public static class PullRequests
 /// The default target: the local store's bare repository. The branch is pushed into it and the draft pull request is a row
 /// in <c>automation_pull_requests</c>, listed by the API and shown on the run's page.
 /// </summary>
-public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions<HostingSettings> hosting) : IPublisher
+public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions<HostingSettings> hosting, TimeProvider clock) : IPublisher
 {
     public async Task<PullRequestRow> PublishAsync(PublishContext context, CancellationToken cancellationToken)
     {
         var branch = context.Commit.Branch;
         workspace.Push(context.Run.Id, context.Target.CloneUrl, [$"+refs/heads/{branch}:refs/heads/{branch}"], credentials: null);
-        var row = await store.UpsertPullRequestAsync(new PullRequestRow
+        return await store.UpsertPullRequestAsync(new PullRequestRow
         {
             RunId = context.Run.Id,
             Target = "local",
@@ -88,15 +88,7 @@ public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions
             Draft = true,
             State = "open",
             Files = PullRequests.FilesJson(context.Commit),
-        }, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-        if (row.Number is null)
-        {
-            var url = $"{hosting.Value.BaseUrl}/runs/{context.Run.Id}#pull-request";
-            await store.SetPullRequestLinkAsync(context.Run.Id, row.Id, url, cancellationToken).ConfigureAwait(false);
-            row = (await store.GetPullRequestAsync(context.Run.Id, cancellationToken).ConfigureAwait(false))!;
-        }
-
-        return row;
+        }, clock.GetUtcNow(), $"{hosting.Value.BaseUrl}/runs/{context.Run.Id}#pull-request", cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -105,8 +97,10 @@ public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions
 /// updates the run's pull request. GitHub cannot move a pull request to another head branch, so a rerun's <c>-r&lt;n&gt;</c>
 /// branch is pushed and the pull request's own head branch is moved to the same commit.
 /// </summary>
-public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOptions<AutomationSettings> settings) : IPublisher
+public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOptions<AutomationSettings> settings, TimeProvider clock) : IPublisher
 {
+    private GitHubConnection? _connection;
+
     public async Task<PullRequestRow> PublishAsync(PublishContext context, CancellationToken cancellationToken)
     {
         var target = (GitHubTarget)context.Target;
@@ -120,7 +114,7 @@ public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOption
 
         workspace.Push(context.Run.Id, target.CloneUrl, refspecs, target.Credentials);
 
-        var client = CreateClient(target.Token);
+        var client = Client(target.Token);
         PullRequest pull;
         try
         {
@@ -164,12 +158,22 @@ public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOption
             Draft = pull.Draft,
             State = pull.State.StringValue,
             Files = PullRequests.FilesJson(context.Commit),
-        }, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        }, clock.GetUtcNow(), null, cancellationToken).ConfigureAwait(false);
     }
 
-    private GitHubClient CreateClient(string token)
+    /// <summary>One client, and so one pool of HTTP connections, for every publish; made anew only if the token changes.</summary>
+    private GitHubClient Client(string token)
     {
-        var api = settings.Value.GitHubApiUrl.TrimEnd('/') + "/";
-        return new GitHubClient(new ProductHeaderValue("spec-editor"), new Uri(api)) { Credentials = new Credentials(token) };
+        var connection = Volatile.Read(ref _connection);
+        if (connection?.Token != token)
+        {
+            var api = settings.Value.GitHubApiUrl.TrimEnd('/') + "/";
+            connection = new GitHubConnection(token, new GitHubClient(new ProductHeaderValue("spec-editor"), new Uri(api)) { Credentials = new Credentials(token) });
+            Volatile.Write(ref _connection, connection);
+        }
+
+        return connection.Client;
     }
+
+    private sealed record GitHubConnection(string Token, GitHubClient Client);
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using LibGit2Sharp;
 using LibGit2Sharp.Handlers;
 using Microsoft.Extensions.Options;
@@ -36,11 +35,9 @@ public sealed record GitHubTarget(string Repository, string ServerUrl, string To
     public string RepositoryName => Repository.Split('/')[1];
 }
 
-public sealed partial class RepositoryTargets(IOptions<AutomationSettings> settings, IOptions<SpecsSettings> specs, IOptions<HostingSettings> hosting)
+public sealed class RepositoryTargets(IOptions<AutomationSettings> settings, IOptions<SpecsSettings> specs, IOptions<HostingSettings> hosting)
 {
-    public string LocalPath => specs.Value.LocalRepository is { Length: > 0 } configured
-        ? System.IO.Path.GetFullPath(configured)
-        : System.IO.Path.Combine(hosting.Value.DataDir, "specs.git");
+    public string LocalPath => specs.Value.LocalRepositoryPath(hosting.Value.DataDir);
 
     /// <summary>The repositories a run may name, for the form and error messages.</summary>
     public IReadOnlyList<string> Available
@@ -70,12 +67,12 @@ public sealed partial class RepositoryTargets(IOptions<AutomationSettings> setti
             throw new AutomationRequestException("automation.invalid_repository", $"'repository' is required: one of {Describe()}.");
         }
 
-        if (repository != LocalTarget.LocalName && !RepositoryName().IsMatch(repository))
+        if (repository != LocalTarget.LocalName && !SpecsSettings.IsRepositoryName(repository))
         {
             throw new AutomationRequestException("automation.invalid_repository", $"'{repository}' is not a repository name: use 'local' or owner/name ({Describe()}).");
         }
 
-        if (string.IsNullOrWhiteSpace(baseBranch) || !BranchName().IsMatch(baseBranch) || baseBranch.Contains("..", StringComparison.Ordinal) || baseBranch.EndsWith(".lock", StringComparison.Ordinal))
+        if (!SpecsSettings.IsBranchName(baseBranch))
         {
             throw new AutomationRequestException("automation.invalid_branch", $"'{baseBranch}' is not a valid branch name.");
         }
@@ -106,10 +103,4 @@ public sealed partial class RepositoryTargets(IOptions<AutomationSettings> setti
     }
 
     private string Describe() => Available.Count == 0 ? "no repository (none is configured)" : string.Join(", ", Available.Select(a => $"'{a}'"));
-
-    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")]
-    private static partial Regex RepositoryName();
-
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")]
-    private static partial Regex BranchName();
 }

@@ -42,7 +42,7 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
     {
         var parameters = new CreateContainerParameters
         {
-            Name = ContainerName(spec.Key),
+            Name = spec.Key.ResourceName,
             Image = spec.Image,
             Cmd = spec.Command.ToList(),
             Env = spec.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
@@ -258,8 +258,6 @@ public sealed partial class DockerJobRunner : IJobRunner, IDisposable
         var colon = image.LastIndexOf(':');
         return colon > slash ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
     }
-
-    private static string ContainerName(JobKey key) => $"speckit-{key.RunId[..Math.Min(12, key.RunId.Length)]}-{key.Step}-{key.Attempt}";
 
     private static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) && time.Year > 1 ? time : null;

@@ -1,7 +1,11 @@
 namespace SpecEditor.Automation.Runners;
 
 /// <summary>Identifies a job by what it does, so any instance can find it by label after a crash.</summary>
-public sealed record JobKey(string RunId, string Step, int Attempt);
+public sealed record JobKey(string RunId, string Step, int Attempt)
+{
+    /// <summary>The job's name with every runner (container, Kubernetes Job and its secret): <c>speckit-&lt;run id, 12&gt;-&lt;step&gt;-&lt;attempt&gt;</c>.</summary>
+    public string ResourceName => $"speckit-{RunId[..Math.Min(12, RunId.Length)]}-{Step}-{Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}
 
 /// <summary>One phase's container: image, command, environment (secrets included; <see cref="SecretNames"/> says which), the run's workspace, limits and labels.</summary>
 public sealed record JobSpec(

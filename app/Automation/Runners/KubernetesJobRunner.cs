@@ -38,7 +38,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken)
     {
-        var name = JobName(spec.Key);
+        var name = spec.Key.ResourceName;
         var labels = Labels.For(spec.Key, LabelValue(spec.Instance), _scope);
         var secretNames = spec.SecretNames.ToHashSet(StringComparer.Ordinal);
         var secret = new V1Secret
@@ -49,7 +49,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         };
         await CreateReplacingAsync(
             () => Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace, cancellationToken: cancellationToken),
-            () => Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            () => DeleteSecretAsync(name, cancellationToken)).ConfigureAwait(false);
 
         var (uid, gid) = ParseUser(spec.User);
         var job = new V1Job
@@ -131,7 +131,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden)
         {
-            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await DeleteSecretAsync(name, CancellationToken.None).ConfigureAwait(false);
             throw new PermanentStepException($"Kubernetes refused the job ({(int)ex.Response.StatusCode}): {ex.Response.Content}", ex);
         }
 
@@ -183,13 +183,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
     {
         await DeleteJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await Client.CoreV1.DeleteNamespacedSecretAsync(jobId, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-        }
+        await DeleteSecretAsync(jobId, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -249,6 +243,17 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         }
     }
 
+    private async Task DeleteSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+    }
+
     private static async Task CreateReplacingAsync<T>(Func<Task<T>> create, Func<Task> delete)
     {
         try
@@ -272,8 +277,6 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         var uid = long.Parse(parts[0], CultureInfo.InvariantCulture);
         return (uid, parts.Length > 1 ? long.Parse(parts[1], CultureInfo.InvariantCulture) : uid);
     }
-
-    private static string JobName(JobKey key) => $"speckit-{key.RunId[..Math.Min(12, key.RunId.Length)]}-{key.Step}-{key.Attempt.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Label values are at most 63 characters of letters, digits, '-', '_' and '.'.</summary>
     private static string LabelValue(string value)

@@ -30,7 +30,7 @@ public abstract record StepOutcome
 }
 
 /// <summary>What <see cref="RunStore.CompleteStepAsync"/> did: whether this instance still held the step, and the run's state after.</summary>
-public sealed record Completion(bool Applied, string RunState, string StepState, TimeSpan? RetryIn);
+public sealed record Completion(bool Applied, string RunState, TimeSpan? RetryIn);
 
 /// <summary>
 /// The engine's state in the app database. Steps are leased: PostgreSQL claims rows with <c>FOR UPDATE SKIP LOCKED</c> so two
@@ -63,11 +63,14 @@ public sealed class RunStore(Database database)
         "head_branch AS HeadBranch, head_commit AS HeadCommit, title AS Title, body AS Body, draft AS Draft, state AS State, files AS Files, " +
         "created_at AS CreatedAt, updated_at AS UpdatedAt";
 
-    public DatabaseProvider Provider => database.Provider;
-
-    /// <summary>Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).</summary>
+    /// <summary>
+    /// Inserts a queued run with its steps; null when the idempotency key is taken (the caller returns the existing run).
+    /// A run that cannot start (a missing secret: <see cref="RunRow.State"/> failed, with its <see cref="RunRow.Error"/>) is
+    /// inserted already failed, its steps cancelled, in the same transaction, so no worker ever sees it queued.
+    /// </summary>
     public async Task<RunRow?> TryInsertRunAsync(RunRow run, CancellationToken cancellationToken)
     {
+        var failed = run.State == RunStates.Failed;
         try
         {
             return await InTransactionAsync(async (connection, transaction) =>
@@ -75,24 +78,35 @@ public sealed class RunStore(Database database)
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     INSERT INTO automation_runs (id, repository, base_branch, description, agent, phases, dry_run, idempotency_key, request_hash,
-                                                 state, error, rerun, cancel_requested, created_at, updated_at)
+                                                 state, error, rerun, cancel_requested, created_at, finished_at, updated_at)
                     VALUES (@Id, @Repository, @BaseBranch, @Description, @Agent, @Phases, @DryRun, @IdempotencyKey, @RequestHash,
-                            @State, @Error, 0, @False, @CreatedAt, @CreatedAt)
+                            @State, @Error, 0, @False, @CreatedAt, @FinishedAt, @CreatedAt)
                     """,
-                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt },
+                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt, FinishedAt = failed ? run.CreatedAt : (DateTimeOffset?)null },
                     transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var phases = run.PhaseList;
                 for (var i = 0; i < Steps.All.Count; i++)
                 {
                     var name = Steps.All[i];
-                    var state = Steps.IsPhase(name) && !phases.Contains(name) ? StepStates.Skipped : StepStates.Pending;
+                    var skipped = Steps.IsPhase(name) && !phases.Contains(name);
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0)",
-                        new { RunId = run.Id, Name = name, Ordinal = i, State = state },
+                        "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start, error) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0, @Error)",
+                        new
+                        {
+                            RunId = run.Id, Name = name, Ordinal = i,
+                            State = skipped ? StepStates.Skipped : failed ? StepStates.Cancelled : StepStates.Pending,
+                            Error = failed && !skipped ? run.Error : null,
+                        },
                         transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
                 await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run submitted: {run.Agent} on {run.Repository}@{run.BaseBranch}", cancellationToken).ConfigureAwait(false);
+                if (failed)
+                {
+                    await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, run.Error!, cancellationToken).ConfigureAwait(false);
+                    await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run {RunStates.Failed}: {run.Error}", cancellationToken).ConfigureAwait(false);
+                }
+
                 return run;
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -113,6 +127,14 @@ public sealed class RunStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await GetRunAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's state, or null when there is no such run: for callers that need to know no more.</summary>
+    public async Task<string?> GetRunStateAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT state FROM automation_runs WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken cancellationToken)
@@ -230,6 +252,24 @@ public sealed class RunStore(Database database)
 
             return admitted;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a run waits to be admitted or a step to be claimed (<see cref="ClaimAsync"/>'s condition). A plain read: an
+    /// idle instance polls often, and should not take the admission lock and a write transaction each time to find nothing.
+    /// </summary>
+    public async Task<bool> HasWorkAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (SELECT 1 FROM automation_runs WHERE state = 'queued')
+                OR EXISTS (SELECT 1 FROM automation_steps s JOIN automation_runs r ON r.id = s.run_id
+                           WHERE r.state = 'running'
+                             AND ((s.state = 'ready' AND s.not_before <= @now AND r.cancel_requested = @False)
+                                  OR (s.state = 'running' AND s.lease_expires_at < @now)))
+            """,
+            new { now, False = false }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -353,7 +393,7 @@ public sealed class RunStore(Database database)
                 new { runId, name, instance, attempt = claim.Attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (step is null)
             {
-                return new Completion(false, "", "", null);
+                return new Completion(false, "", null);
             }
 
             var (attemptState, error) = outcome switch
@@ -386,11 +426,11 @@ public sealed class RunStore(Database database)
                         await connection.ExecuteAsync(new CommandDefinition(
                             "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
                             new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                        return new Completion(true, RunStates.Running, StepStates.Succeeded, null);
+                        return new Completion(true, RunStates.Running, null);
                     }
 
                     await FinishRunAsync(connection, transaction, runId, RunStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Succeeded, StepStates.Succeeded, null);
+                    return new Completion(true, RunStates.Succeeded, null);
                 }
 
                 case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts:
@@ -401,7 +441,7 @@ public sealed class RunStore(Database database)
                         new { notBefore = now + delay, error = failed.Error, runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
                         $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; retrying in {delay.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Running, StepStates.Ready, delay);
+                    return new Completion(true, RunStates.Running, delay);
                 }
 
                 case StepOutcome.Failed failed:
@@ -410,7 +450,7 @@ public sealed class RunStore(Database database)
                     var runError = $"{name} failed: {failed.Error}";
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {runError}", cancellationToken).ConfigureAwait(false);
                     await FinishRunAsync(connection, transaction, runId, RunStates.Failed, runError, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, RunStates.Failed, StepStates.Failed, null);
+                    return new Completion(true, RunStates.Failed, null);
                 }
 
                 case StepOutcome.Stopped stopped:
@@ -420,7 +460,7 @@ public sealed class RunStore(Database database)
                     await FinishStepAsync(connection, transaction, runId, name, stepState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} stopped: {stopped.Error}", cancellationToken).ConfigureAwait(false);
                     await FinishRunAsync(connection, transaction, runId, runState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
-                    return new Completion(true, runState, stepState, null);
+                    return new Completion(true, runState, null);
                 }
 
                 default:
@@ -431,16 +471,17 @@ public sealed class RunStore(Database database)
 
     /// <summary>
     /// Asks a run to stop. A run with no step executing stops here and now; otherwise the instance running the step sees the
-    /// request at its next lease renewal, stops the job and finishes the run. Returns the run as it is after.
+    /// request at its next lease renewal, stops the job and finishes the run. Returns whether the run stopped here and now.
     /// </summary>
-    public async Task<(RunRow Run, bool StoppedNow)> RequestStopAsync(string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> RequestStopAsync(string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var run = await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
-            if (run is null || RunStates.IsFinal(run.State))
+            var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT state FROM automation_runs WHERE id = @runId", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (state is null || RunStates.IsFinal(state))
             {
-                return (run!, false);
+                return false;
             }
 
             await connection.ExecuteAsync(new CommandDefinition(
@@ -455,12 +496,12 @@ public sealed class RunStore(Database database)
                 "SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (executing > 0)
             {
-                return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, false);
+                return false;
             }
 
             var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
             await FinishRunAsync(connection, transaction, runId, runState, error, now, cancellationToken).ConfigureAwait(false);
-            return ((await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, true);
+            return true;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -477,9 +518,9 @@ public sealed class RunStore(Database database)
     /// Puts a finished run back in the queue from <paramref name="fromStep"/>: that step and the later ones (not skipped) start
     /// over with a fresh retry budget; earlier results stay. Each rerun is numbered (the published branch gets <c>-r&lt;n&gt;</c>).
     /// </summary>
-    public async Task<RunRow> RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        return await InTransactionAsync(async (connection, transaction) =>
+        await InTransactionAsync(async (connection, transaction) =>
         {
             var ordinal = Steps.All.ToList().IndexOf(fromStep);
             await connection.ExecuteAsync(new CommandDefinition(
@@ -497,20 +538,6 @@ public sealed class RunStore(Database database)
                 """,
                 new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
-            return (await GetRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Fails a run before any step runs (e.g. a missing secret), with the reason.</summary>
-    public async Task FailBeforeStartAsync(string runId, string error, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await InTransactionAsync(async (connection, transaction) =>
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE automation_steps SET state = 'cancelled', error = @error WHERE run_id = @runId AND state IN ('pending', 'ready')",
-                new { runId, error }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, error, cancellationToken).ConfigureAwait(false);
-            await FinishRunAsync(connection, transaction, runId, RunStates.Failed, error, now, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -658,8 +685,11 @@ public sealed class RunStore(Database database)
         return (await connection.QueryAsync<PullRequestRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>Creates the run's pull request record, or updates it in place: a run has one pull request however often it publishes.</summary>
-    public async Task<PullRequestRow> UpsertPullRequestAsync(PullRequestRow pr, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the run's pull request record, or updates it in place: a run has one pull request however often it publishes.
+    /// One that has no number yet (a local one) takes its row id as number and <paramref name="linkIfUnnumbered"/> as link.
+    /// </summary>
+    public async Task<PullRequestRow> UpsertPullRequestAsync(PullRequestRow pr, DateTimeOffset now, string? linkIfUnnumbered, CancellationToken cancellationToken)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
@@ -683,17 +713,16 @@ public sealed class RunStore(Database database)
                     transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
+            if (linkIfUnnumbered is not null)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE automation_pull_requests SET number = id, url = @linkIfUnnumbered WHERE run_id = @RunId AND number IS NULL",
+                    new { linkIfUnnumbered, pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
             return await connection.QuerySingleAsync<PullRequestRow>(new CommandDefinition(
                 $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @RunId", new { pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Gives a local pull request its number and link once its row id is known.</summary>
-    public async Task SetPullRequestLinkAsync(string runId, long number, string url, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_pull_requests SET number = @number, url = @url WHERE run_id = @runId", new { runId, number, url }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     internal static string EncodeCursor(DateTimeOffset createdAt, string id) =>

@@ -35,9 +35,7 @@ public sealed partial class LocalGitStore : ISpecStore, IChangeReview, ILocalRea
         _changes = changes;
         _clock = clock;
         _logger = logger;
-        RepositoryPath = _settings.LocalRepository is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : Path.Combine(hosting.Value.DataDir, "specs.git");
+        RepositoryPath = _settings.LocalRepositoryPath(hosting.Value.DataDir);
     }
 
     public string Kind => "local";

@@ -165,6 +165,18 @@ public sealed class AutomationApiTests
     }
 
     [Fact]
+    public async Task A_finished_stream_leaves_nothing_behind_in_the_notifier()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["AUTOMATION_AGENTS_FILE"] = AgentsFile() });
+        var run = await AutomationHarness.SubmitAsync(app.Client, "missing secret: finished before the stream starts");
+
+        var text = await app.Client.GetStringAsync($"/api/automation/runs/{run.Id}/stream", TestContext.Current.CancellationToken);
+
+        Assert.Contains("event: end", text, StringComparison.Ordinal);
+        Assert.Equal(0, app.Services.GetRequiredService<SpecEditor.Automation.Engine.RunNotifier>().WatchedRunCount);
+    }
+
+    [Fact]
     public async Task Artifacts_and_workspaces_past_their_retention_are_purged_on_schedule()
     {
         using var harness = await AutomationHarness.CreateAsync();

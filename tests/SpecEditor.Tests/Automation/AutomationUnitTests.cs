@@ -34,6 +34,34 @@ public sealed class AutomationUnitTests
     }
 
     [Fact]
+    public async Task The_notifier_wakes_every_watcher_of_a_run_and_forgets_the_run_when_the_last_watch_ends()
+    {
+        var notifier = new RunNotifier();
+        var first = notifier.WatchEvents("run-1");
+        var second = notifier.WatchEvents("run-1");
+        var stop = notifier.WatchStop("run-1");
+        var firstNext = first.NextAsync();
+        var secondNext = second.NextAsync();
+        var stopNext = stop.NextAsync();
+
+        notifier.EventsAdded("run-1");
+        notifier.EventsAdded("run-2");
+        await Task.WhenAll(firstNext, secondNext).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.False(stopNext.IsCompleted);
+        Assert.False(first.NextAsync().IsCompleted);
+        notifier.StopRequested("run-1");
+        await stopNext.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(2, notifier.WatchedRunCount);
+
+        first.Dispose();
+        first.Dispose();
+        stop.Dispose();
+        Assert.Equal(1, notifier.WatchedRunCount);
+        second.Dispose();
+        Assert.Equal(0, notifier.WatchedRunCount);
+    }
+
+    [Fact]
     public void Backoff_doubles_per_failure_with_jitter_and_stays_under_the_cap()
     {
         var random = new Random(42);

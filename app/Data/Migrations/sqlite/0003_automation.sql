@@ -80,6 +80,9 @@ CREATE TABLE automation_events (
 
 CREATE INDEX ix_automation_events_run ON automation_events (run_id, id);
 
+-- The retention purge: job log lines older than the artifact retention (state events stay).
+CREATE INDEX ix_automation_events_logs ON automation_events (at) WHERE kind IN ('stdout', 'stderr');
+
 CREATE TABLE automation_artifacts (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id       TEXT        NOT NULL REFERENCES automation_runs (id) ON DELETE CASCADE,

@@ -43,6 +43,7 @@ public sealed class RunModel(AutomationService automation, IActorProvider actors
     private async Task<IActionResult> ActAsync(string id, Func<Task<RunResponse>> action, CancellationToken cancellationToken)
     {
         actors.RequireWriter(HttpContext);
+        int status;
         try
         {
             await action();
@@ -55,10 +56,11 @@ public sealed class RunModel(AutomationService automation, IActorProvider actors
         catch (AppException ex) when (ex.StatusCode < 500)
         {
             Problem = ex.Message;
+            status = ex.StatusCode;
         }
 
         await LoadAsync(id, cancellationToken);
-        Response.StatusCode = StatusCodes.Status409Conflict;
+        Response.StatusCode = status;
         return Page();
     }
 }

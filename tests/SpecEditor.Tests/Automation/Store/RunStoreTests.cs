@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SpecEditor.Automation;
+using SpecEditor.Automation.Store;
+using SpecEditor.Data;
+using SpecEditor.Tests.TestSupport;
+
+namespace SpecEditor.Tests.Automation.Store;
+
+/// <summary>
+/// The store's contracts that the engine relies on and the API cannot show, on SQLite and PostgreSQL. The store stands alone
+/// here, with no worker of an app admitting or claiming behind the test's back.
+/// </summary>
+public sealed class RunStoreTests(PostgresServer postgres)
+{
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_run_that_cannot_start_is_inserted_already_failed_so_no_worker_ever_admits_or_claims_it(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var error = "missing secret TEST_AGENT_TOKEN for agent test: set it in the app's environment";
+
+        Assert.NotNull(await store.TryInsertRunAsync(NewRun(now, RunStates.Failed, error), cancellationToken));
+
+        var run = Assert.Single((await store.ListRunsAsync(new RunFilter(null, null, null), null, 10, cancellationToken)).Runs);
+        Assert.Equal(RunStates.Failed, run.State);
+        Assert.Equal(error, run.Error);
+        Assert.Equal(now, run.FinishedAt);
+        var steps = await store.GetStepsAsync(run.Id, cancellationToken);
+        Assert.Equal(
+            [StepStates.Cancelled, StepStates.Cancelled, StepStates.Cancelled, StepStates.Skipped, StepStates.Cancelled],
+            steps.Select(s => s.State));
+        Assert.All(steps.Where(s => s.State == StepStates.Cancelled), s => Assert.Equal(error, s.Error));
+        Assert.Equal(
+            ["Run submitted: test on local@main", error, $"Run failed: {error}"],
+            (await store.GetEventsAsync(run.Id, 0, 10, cancellationToken)).Select(e => e.Message));
+        Assert.False(await store.HasWorkAsync(now.AddDays(1), cancellationToken));
+        Assert.Empty(await store.AdmitAsync(now.AddDays(1), 100, 100, TimeSpan.FromHours(1), cancellationToken));
+        Assert.Null(await store.ClaimAsync("test-instance", now.AddDays(1), TimeSpan.FromMinutes(1), cancellationToken));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_idle_check_sees_exactly_the_work_that_admission_and_claiming_would_take(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        Assert.False(await store.HasWorkAsync(now, cancellationToken));
+
+        await store.TryInsertRunAsync(NewRun(now, RunStates.Queued, null), cancellationToken);
+        Assert.True(await store.HasWorkAsync(now, cancellationToken));
+
+        Assert.Single(await store.AdmitAsync(now, 100, 100, TimeSpan.FromHours(1), cancellationToken));
+        Assert.True(await store.HasWorkAsync(now, cancellationToken));
+        Assert.NotNull(await store.ClaimAsync("test-instance", now, TimeSpan.FromMinutes(1), cancellationToken));
+        Assert.False(await store.HasWorkAsync(now, cancellationToken));
+        Assert.Null(await store.ClaimAsync("test-instance", now, TimeSpan.FromMinutes(1), cancellationToken));
+
+        // Once the lease runs out, the step is there to take over.
+        var later = now.AddMinutes(2);
+        Assert.True(await store.HasWorkAsync(later, cancellationToken));
+        Assert.NotNull(await store.ClaimAsync("other-instance", later, TimeSpan.FromMinutes(1), cancellationToken));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_local_pull_request_is_numbered_by_its_row_once_and_keeps_number_and_link_when_published_again(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var run = NewRun(now, RunStates.Queued, null);
+        await store.TryInsertRunAsync(run, cancellationToken);
+        PullRequestRow Pull(string commit) => new()
+        {
+            RunId = run.Id, Target = "local", Repository = "local", BaseBranch = "main", HeadBranch = "speckit/x", HeadCommit = commit,
+            Title = "Spec Kit: x", Body = "body", Draft = true, State = "open", Files = "[]",
+        };
+
+        var first = await store.UpsertPullRequestAsync(Pull("abc"), now, "http://app/runs/1#pull-request", cancellationToken);
+        var again = await store.UpsertPullRequestAsync(Pull("def"), now.AddSeconds(1), "http://moved/runs/1#pull-request", cancellationToken);
+
+        Assert.Equal(first.Id, first.Number);
+        Assert.Equal("http://app/runs/1#pull-request", first.Url);
+        Assert.Equal(first.Number, again.Number);
+        Assert.Equal(first.Url, again.Url);
+        Assert.Equal("def", again.HeadCommit);
+        Assert.Equal(again.HeadCommit, (await store.GetPullRequestAsync(run.Id, cancellationToken))!.HeadCommit);
+    }
+
+    private async Task<Database> OpenAsync(string provider, TempDirectory data)
+    {
+        var settings = provider == "postgres"
+            ? new DatabaseSettings { Url = await postgres.CreateDatabaseAsync() }
+            : new DatabaseSettings { DataDir = data.Path };
+        DapperSetup.Configure();
+        var database = new Database(Options.Create(settings));
+        await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(TestContext.Current.CancellationToken);
+        return database;
+    }
+
+    private static RunRow NewRun(DateTimeOffset createdAt, string state, string? error) => new()
+    {
+        Id = Guid.NewGuid().ToString("N"),
+        Repository = "local",
+        BaseBranch = "main",
+        Description = "A feature",
+        Agent = "test",
+        Phases = "specify,plan",
+        RequestHash = "hash",
+        State = state,
+        Error = error,
+        CreatedAt = createdAt,
+    };
+
+    // PostgreSQL keeps whole microseconds.
+    private static DateTimeOffset Microseconds(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
+}
