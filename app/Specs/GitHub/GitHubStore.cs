@@ -358,50 +358,52 @@ public sealed partial class GitHubStore : ISpecStore
 
     private async Task<Fresh<RepositorySnapshot>> ReadSnapshotAsync(GitHubCall reader, ReaderCache cache)
     {
-        var query = new Dictionary<string, string> { ["recursive"] = "1" };
-        var tree = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{Uri.EscapeDataString(BaseBranch)}", query, $"reading the base branch {BaseBranch}", CancellationToken.None).ConfigureAwait(false);
-        var previous = cache.Snapshot;
-        var snapshot = previous is not null && previous.Value.CommitSha == tree.Sha
-            ? previous.Value
-            : tree.Truncated
-                ? await ReadSpecsFolderAsync(reader, tree).ConfigureAwait(false)
-                : BuildSnapshot(tree.Sha, tree.Tree, prefix: "");
+        var snapshot = await ReadTreeAsync(reader, BaseBranch, $"reading the base branch {BaseBranch}", cache.Snapshot?.Value, CancellationToken.None).ConfigureAwait(false);
         var fresh = new Fresh<RepositorySnapshot>(snapshot, _clock.GetUtcNow());
         cache.Snapshot = fresh;
         return fresh;
     }
 
-    /// <summary>
-    /// GitHub truncates recursive trees of very large repositories. Then only the specs folder is read: one non-recursive read
-    /// per level of SPECS_PATH, and that folder's tree recursively.
-    /// </summary>
-    private async Task<RepositorySnapshot> ReadSpecsFolderAsync(GitHubCall reader, TreeResponse root)
+    /// <summary>The specs in a tree (a branch name or a tree sha), from one recursive read; the previous snapshot when it is that tree.</summary>
+    private async Task<RepositorySnapshot> ReadTreeAsync(GitHubCall reader, string tree, string doing, RepositorySnapshot? previous, CancellationToken cancellationToken)
     {
-        var rootRead = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{root.Sha}", null, "reading the base branch's top folder", CancellationToken.None).ConfigureAwait(false);
-        var level = rootRead.Tree;
-        var specsSha = (string?)null;
-        foreach (var segment in _paths.SpecsPath.Split('/'))
-        {
-            specsSha = level.FirstOrDefault(e => e.Path == segment && e.Type.StringValue == "tree")?.Sha;
-            if (specsSha is null)
-            {
-                return new RepositorySnapshot(root.Sha, [], null);
-            }
+        var root = await reader.GetAsync<TreeResponse>(
+            $"{RepoPath}/git/trees/{Uri.EscapeDataString(tree)}", new Dictionary<string, string> { ["recursive"] = "1" }, doing, cancellationToken).ConfigureAwait(false);
+        return previous is not null && previous.CommitSha == root.Sha ? previous
+            : root.Truncated ? await ReadSpecsFolderAsync(reader, root, cancellationToken).ConfigureAwait(false)
+            : BuildSnapshot(root.Sha, root.Tree, prefix: "");
+    }
 
-            level = (await reader.GetAsync<TreeResponse>($"{RepoPath}/git/trees/{specsSha}", null, "finding the specs folder", CancellationToken.None).ConfigureAwait(false)).Tree;
+    /// <summary>
+    /// GitHub truncates recursive trees of very large repositories. Then only the specs folder is read, recursively. The
+    /// truncated answer usually lists that folder already; when it stops before it, the folder is found one level at a time.
+    /// </summary>
+    private async Task<RepositorySnapshot> ReadSpecsFolderAsync(GitHubCall reader, TreeResponse root, CancellationToken cancellationToken)
+    {
+        var specsSha = root.Tree.FirstOrDefault(e => e.Path == _paths.SpecsPath && e.Type.StringValue == "tree")?.Sha;
+        if (specsSha is null)
+        {
+            specsSha = root.Sha;
+            foreach (var segment in _paths.SpecsPath.Split('/'))
+            {
+                var level = await reader.GetAsync<TreeResponse>(
+                    $"{RepoPath}/git/trees/{specsSha}", null, "finding the specs folder", cancellationToken).ConfigureAwait(false);
+                specsSha = level.Tree.FirstOrDefault(e => e.Path == segment && e.Type.StringValue == "tree")?.Sha;
+                if (specsSha is null)
+                {
+                    return new RepositorySnapshot(root.Sha, [], null);
+                }
+            }
         }
 
         var specs = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{specsSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the specs folder", CancellationToken.None).ConfigureAwait(false);
+            $"{RepoPath}/git/trees/{specsSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the specs folder", cancellationToken).ConfigureAwait(false);
         if (specs.Truncated)
         {
             throw new StoreUnavailableException($"The specs folder {_paths.SpecsPath} has more entries than GitHub returns in one tree read; split it or use a smaller SPECS_PATH.");
         }
 
-        var snapshot = BuildSnapshot(root.Sha, specs.Tree, prefix: _paths.SpecsPath + "/");
-        return snapshot;
+        return BuildSnapshot(root.Sha, specs.Tree, prefix: _paths.SpecsPath + "/");
     }
 
     private RepositorySnapshot BuildSnapshot(string treeSha, IEnumerable<TreeItem> items, string prefix)
@@ -430,9 +432,7 @@ public sealed partial class GitHubStore : ISpecStore
         var snapshot = cache.Snapshot?.Value;
         if (snapshot is null || snapshot.CommitSha != treeSha)
         {
-            var tree = await reader.GetAsync<TreeResponse>(
-                $"{RepoPath}/git/trees/{treeSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the base branch", cancellationToken).ConfigureAwait(false);
-            snapshot = tree.Truncated ? await ReadSpecsFolderAsync(reader, tree).ConfigureAwait(false) : BuildSnapshot(tree.Sha, tree.Tree, "");
+            snapshot = await ReadTreeAsync(reader, treeSha, "reading the base branch", null, cancellationToken).ConfigureAwait(false);
 
             // The base branch has moved since the last read: what was just read is the newest state, so the dashboard shows it too.
             cache.Snapshot = new Fresh<RepositorySnapshot>(snapshot, _clock.GetUtcNow());

@@ -262,17 +262,26 @@ public sealed class GitHubStoreContractTests
         Assert.Contains(world.ApiCalls(), c => c.Login == "bob" && c.Path == "/repos/acme/specs/git/trees/main" && c.Status == 404);
     }
 
-    [Fact]
-    public async Task A_repository_too_large_for_one_tree_read_is_read_through_its_specs_folder()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_repository_too_large_for_one_tree_read_is_read_through_its_specs_folder(bool truncatedListingReachesSpecs)
     {
+        // Trees list their entries by name, so a large folder named before "specs" pushes it past the cut and one named after does not.
+        var folder = truncatedListingReachesSpecs ? "wiki" : "docs";
         await using var world = await GitHubWorld.StartAsync(prepare: w =>
         {
-            w.Repo.Commit("main", Enumerable.Range(0, 40).ToDictionary(i => $"docs/page-{i:00}.md", i => (string?)$"page {i}\n"), "Docs");
+            w.Repo.Commit("main", Enumerable.Range(0, 40).ToDictionary(i => $"{folder}/page-{i:00}.md", i => (string?)$"page {i}\n"), "Docs");
             w.Repo.TruncateTreesOver = 20;
         });
 
         var pods = await world.App.GetJsonAsync<JsonElement>("/api/pods");
         Assert.Equal(3, pods.GetProperty("pods").GetArrayLength());
+
+        // Each tree is read once: the truncated base branch, the top folder only when the cut came before the specs folder, then that folder.
+        var trees = world.ApiCalls().Where(c => c.Path.Contains("/git/trees/", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(truncatedListingReachesSpecs ? 2 : 3, trees.Length);
+        Assert.Equal(trees.Length, trees.Select(c => c.Path).Distinct().Count());
         var pod = await world.App.GetJsonAsync<JsonElement>("/api/pods/globex/dev");
         Assert.Equal("t3.micro", Field(pod, "spec.compute.instance_type"));
     }
