@@ -97,12 +97,8 @@ public sealed partial class ResilienceHandler(
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
-    /// <summary>Exponential from GH_RETRY_DELAY_MS, with full jitter on the upper half so replicas do not retry in step.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var ceiling = _settings.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
-    }
+    /// <summary>Exponential from GH_RETRY_DELAY_MS, jittered so replicas do not retry in step; GH_ATTEMPTS bounds it, so no cap.</summary>
+    private TimeSpan Backoff(int attempt) => Hosting.Backoff.Delay(attempt, _settings.RetryDelay, TimeSpan.MaxValue, Random.Shared);
 
     /// <summary>
     /// GitHub's documented rate-limit answers: 403 or 429 with <c>Retry-After</c> (secondary), or with
