@@ -95,7 +95,8 @@ public sealed class DispatchRepository(Database database)
     }
 }
 
-public sealed class DispatchRow
+/// <summary>One row of github_dispatches. A record, so a row just written is updated in memory (<c>with</c>) instead of read back.</summary>
+public sealed record DispatchRow
 {
     public long Id { get; init; }
 

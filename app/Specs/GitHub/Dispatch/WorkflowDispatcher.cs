@@ -88,9 +88,10 @@ public sealed partial class WorkflowDispatcher(
 
         run ??= await FindRunAsync(writer, user.Identity.Login, now, cancellationToken).ConfigureAwait(false);
         var url = run?.Url ?? new Uri(_github.WebBase, $"{_repository}/actions/workflows/{Uri.EscapeDataString(Workflow)}").ToString();
-        await dispatches.SetRunAsync(id.Value, run?.Id, url, clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        var updated = clock.GetUtcNow();
+        await dispatches.SetRunAsync(id.Value, run?.Id, url, updated, CancellationToken.None).ConfigureAwait(false);
         LogDispatched(logger, Workflow, proposal.Pod, run?.Id);
-        return (await dispatches.GetAsync(id.Value, CancellationToken.None).ConfigureAwait(false))!.ToChange();
+        return (row with { Id = id.Value, RunId = run?.Id, RunUrl = url, UpdatedAt = updated }).ToChange();
     }
 
     /// <summary>Dispatches still in flight, refreshed from one conditional read of the workflow's recent runs.</summary>
@@ -191,8 +192,9 @@ public sealed partial class WorkflowDispatcher(
             return row;
         }
 
-        await dispatches.UpdateRunStateAsync(row.Id, status, conclusion, state, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return (await dispatches.GetAsync(row.Id, cancellationToken).ConfigureAwait(false))!;
+        var now = clock.GetUtcNow();
+        await dispatches.UpdateRunStateAsync(row.Id, status, conclusion, state, now, cancellationToken).ConfigureAwait(false);
+        return row with { RunStatus = status, RunConclusion = conclusion, State = state, UpdatedAt = now };
     }
 
     private async Task<Dictionary<long, WorkflowRun>> RecentRunsAsync(GitHubCall reader, CancellationToken cancellationToken)
