@@ -27,6 +27,7 @@ public sealed partial class GitHubStore : ISpecStore
     private const string SharedReader = "service";
     private readonly SpecsSettings _specs;
     private readonly GitHubSettings _github;
+    private readonly TimeSpan _cacheFor;
     private readonly HostingSettings _hosting;
     private readonly PodPaths _paths;
     private readonly GitHubConnections _connections;
@@ -54,6 +55,7 @@ public sealed partial class GitHubStore : ISpecStore
     {
         _specs = specs.Value;
         _github = github.Value;
+        _cacheFor = _github.CacheFor;
         _hosting = hosting.Value;
         _paths = paths;
         _connections = connections;
@@ -354,7 +356,7 @@ public sealed partial class GitHubStore : ISpecStore
             pull.HtmlUrl);
     }
 
-    private bool IsFresh<T>(Fresh<T>? entry) => entry is not null && _clock.GetUtcNow() - entry.ReadAt < _github.CacheFor;
+    private bool IsFresh<T>(Fresh<T>? entry) => entry is not null && _clock.GetUtcNow() - entry.ReadAt < _cacheFor;
 
     private async Task<Fresh<RepositorySnapshot>> ReadSnapshotAsync(GitHubCall reader, ReaderCache cache)
     {

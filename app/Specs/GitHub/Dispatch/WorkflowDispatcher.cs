@@ -27,6 +27,7 @@ public sealed partial class WorkflowDispatcher(
     private static readonly TimeSpan UnidentifiedRunTimeout = TimeSpan.FromMinutes(15);
 
     private readonly GitHubSettings _github = github.Value;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _inputMap = github.Value.WorkflowInputMap;
     private readonly string _repository = specs.Value.GitHubRepository ?? "";
     private readonly string _baseBranch = specs.Value.BaseBranch;
 
@@ -276,7 +277,7 @@ public sealed partial class WorkflowDispatcher(
             ["actor"] = login,
             ["changes"] = proposal.Description,
         };
-        return _github.WorkflowInputMap.ToDictionary(
+        return _inputMap.ToDictionary(
             input => input.Key,
             input => (object)GitHubSettings.PlaceholderPattern().Replace(input.Value, m => values[m.Groups[1].Value]));
     }
