@@ -58,8 +58,7 @@ public sealed partial class ResilienceHandler(
                     throw new GitHubUnavailableException(
                         repeatable
                             ? $"GitHub {what} ({attempt} attempts). Nothing was lost; try again in a moment."
-                            : $"GitHub {what}. The workflow may or may not have started: check the workflow's runs on GitHub before trying again.",
-                        ex);
+                            : $"GitHub {what}. The workflow may or may not have started: check the workflow's runs on GitHub before trying again.");
                 }
 
                 LogRetry(logger, request.Method.Method, path, what, attempt);
