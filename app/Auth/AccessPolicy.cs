@@ -7,26 +7,20 @@ namespace SpecEditor.Auth;
 /// <summary>Who may sign in (organisation and team allow-list) and who may change which environment (protected environments).</summary>
 public sealed class AccessPolicy(IOptions<GitHubSettings> options)
 {
-    private readonly GitHubSettings _settings = options.Value;
     private readonly IReadOnlyDictionary<string, EnvironmentRule> _rules = options.Value.ProtectedEnvironmentRules;
+    private readonly string[] _allowedOrgs = [.. options.Value.AllowedOrgList.Select(o => o.ToLowerInvariant())];
+    private readonly string[] _allowedTeams = [.. options.Value.AllowedTeamList.Select(t => t.ToLowerInvariant())];
+    private readonly string _allowList = string.Join(", ", options.Value.AllowedOrgList.Concat(options.Value.AllowedTeamList.Select(t => "@" + t)));
 
     /// <summary>Throws <see cref="SignInDeniedException"/> when an allow-list is set and the user is in none of its organisations or teams.</summary>
     public void EnsureAllowed(GitHubIdentity identity)
     {
-        if (!_settings.HasAllowList)
+        if (_allowedOrgs.Length + _allowedTeams.Length == 0 || _allowedOrgs.Intersect(identity.Orgs).Any() || _allowedTeams.Intersect(identity.Teams).Any())
         {
             return;
         }
 
-        var orgs = _settings.AllowedOrgList.Select(o => o.ToLowerInvariant());
-        var teams = _settings.AllowedTeamList.Select(t => t.ToLowerInvariant());
-        if (orgs.Intersect(identity.Orgs).Any() || teams.Intersect(identity.Teams).Any())
-        {
-            return;
-        }
-
-        var rule = string.Join(", ", _settings.AllowedOrgList.Concat(_settings.AllowedTeamList.Select(t => "@" + t)));
-        throw new SignInDeniedException(identity.Login, rule);
+        throw new SignInDeniedException(identity.Login, _allowList);
     }
 
     /// <summary>The rule protecting an environment, if any.</summary>

@@ -12,7 +12,7 @@ public sealed class GitHubUserLookup(GitHubConnections connections, IOptions<Git
 {
     private const int MaxRemembered = 10_000;
     private static readonly TimeSpan Remember = TimeSpan.FromMinutes(5);
-    private readonly GitHubSettings _github = github.Value;
+    private readonly bool _needsMembership = github.Value.NeedsMembership;
     private readonly string _repository = specs.Value.GitHubRepository ?? "";
     private readonly ConcurrentDictionary<string, (GitHubIdentity Identity, DateTimeOffset Until)> _remembered = new(StringComparer.Ordinal);
 
@@ -42,7 +42,7 @@ public sealed class GitHubUserLookup(GitHubConnections connections, IOptions<Git
         var user = await call.GetAsync<User>("user", null, "reading your GitHub profile", cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> orgs = [];
         IReadOnlyList<string> teams = [];
-        if (_github.NeedsMembership)
+        if (_needsMembership)
         {
             var page = new Dictionary<string, string> { ["per_page"] = "100" };
             var organizations = await call.GetAsync<List<Organization>>("user/orgs", page, "reading your organisations", cancellationToken).ConfigureAwait(false);

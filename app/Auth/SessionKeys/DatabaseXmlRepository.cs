@@ -13,24 +13,20 @@ namespace SpecEditor.Auth.SessionKeys;
 /// sessions survive restarts and every replica on the same database accepts the others' cookies.
 /// </summary>
 /// <remarks>
-/// Data protection reads its key ring when the app starts, before the migration service has run; the repository applies the
-/// (idempotent) migrations itself on first use. The interface is synchronous; it is called at start-up and when keys roll.
+/// The key ring is loaded on first use (<see cref="SessionKeyRegistration.LoadKeyRingOnFirstUse"/>), by a request; the server
+/// only starts taking requests after every hosted service has started, the database migrations among them, so the table is
+/// there. The interface is synchronous; it is called on first use and when keys roll.
 /// </remarks>
-public sealed class DatabaseXmlRepository(Database database, MigrationRunner migrations, TimeProvider clock) : IXmlRepository
+public sealed class DatabaseXmlRepository(Database database, TimeProvider clock) : IXmlRepository
 {
-    private readonly Lock _gate = new();
-    private bool _migrated;
-
     public IReadOnlyCollection<XElement> GetAllElements()
     {
-        EnsureMigrated();
         using var connection = database.OpenAsync().GetAwaiter().GetResult();
         return connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY id").Select(XElement.Parse).ToArray();
     }
 
     public void StoreElement(XElement element, string friendlyName)
     {
-        EnsureMigrated();
         using var connection = database.OpenAsync().GetAwaiter().GetResult();
         try
         {
@@ -41,18 +37,6 @@ public sealed class DatabaseXmlRepository(Database database, MigrationRunner mig
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
             // Key names are unique ids: the same key stored twice (a retried write) is already there.
-        }
-    }
-
-    private void EnsureMigrated()
-    {
-        lock (_gate)
-        {
-            if (!_migrated)
-            {
-                migrations.ApplyAsync(CancellationToken.None).GetAwaiter().GetResult();
-                _migrated = true;
-            }
         }
     }
 }

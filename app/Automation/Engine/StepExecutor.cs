@@ -6,6 +6,7 @@ using SpecEditor.Automation.Agents;
 using SpecEditor.Automation.Publishing;
 using SpecEditor.Automation.Runners;
 using SpecEditor.Automation.Store;
+using SpecEditor.Hosting;
 
 namespace SpecEditor.Automation.Engine;
 

@@ -5,8 +5,6 @@ namespace SpecEditor.Specs.GitHub;
 /// <summary>One GitHub request through Octokit's connection, with its failure turned into an <see cref="Hosting.AppException"/>.</summary>
 public sealed class GitHubCall(IConnection connection, string repository, bool asUser)
 {
-    public bool AsUser => asUser;
-
     public async Task<IApiResponse<T>> GetResponseAsync<T>(string path, IDictionary<string, string>? query, string doing, CancellationToken cancellationToken)
     {
         try

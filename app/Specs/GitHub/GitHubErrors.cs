@@ -23,11 +23,8 @@ public sealed class GitHubRateLimitedException(DateTimeOffset retryAt, bool seco
 }
 
 /// <summary>GitHub could not be reached, timed out, or kept answering 5xx after the retries.</summary>
-public sealed class GitHubUnavailableException(string message, Exception? inner = null)
-    : AppException("github.unavailable", Status503ServiceUnavailable, message)
-{
-    public Exception? Cause { get; } = inner;
-}
+public sealed class GitHubUnavailableException(string message)
+    : AppException("github.unavailable", Status503ServiceUnavailable, message);
 
 /// <summary>GitHub refused the credentials: a bad or revoked token.</summary>
 public sealed class GitHubCredentialsException(string message, int status)

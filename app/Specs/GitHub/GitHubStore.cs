@@ -1,9 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Octokit;
 using SpecEditor.Auth;
 using SpecEditor.Hosting;
+using SpecEditor.Specs.GitHub.Http;
 
 namespace SpecEditor.Specs.GitHub;
 
@@ -21,8 +23,11 @@ namespace SpecEditor.Specs.GitHub;
 public sealed partial class GitHubStore : ISpecStore
 {
     private const int MaxCachedBlobs = 4096;
+    private const int MaxReaders = 1024;
+    private const string SharedReader = "service";
     private readonly SpecsSettings _specs;
     private readonly GitHubSettings _github;
+    private readonly TimeSpan _cacheFor;
     private readonly HostingSettings _hosting;
     private readonly PodPaths _paths;
     private readonly GitHubConnections _connections;
@@ -31,12 +36,10 @@ public sealed partial class GitHubStore : ISpecStore
     private readonly WorkflowDispatcher _dispatcher;
     private readonly TimeProvider _clock;
     private readonly ILogger<GitHubStore> _logger;
-    private readonly Dictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Reader, string Sha), byte[]> _blobs = [];
     private readonly Lock _blobLock = new();
-    private readonly SingleFlight<Fresh<RepositorySnapshot>> _snapshotRead = new();
-    private readonly SingleFlight<Fresh<IReadOnlyList<ChangeRequest>>> _openRead = new();
-    private Fresh<RepositorySnapshot>? _snapshot;
-    private Fresh<IReadOnlyList<ChangeRequest>>? _open;
+    private readonly ReaderCache _shared = new(SharedReader);
+    private readonly ConcurrentDictionary<string, ReaderCache> _byReader = new(StringComparer.Ordinal);
 
     public GitHubStore(
         IOptions<SpecsSettings> specs,
@@ -52,6 +55,7 @@ public sealed partial class GitHubStore : ISpecStore
     {
         _specs = specs.Value;
         _github = github.Value;
+        _cacheFor = _github.CacheFor;
         _hosting = hosting.Value;
         _paths = paths;
         _connections = connections;
@@ -80,26 +84,27 @@ public sealed partial class GitHubStore : ISpecStore
 
     public async ValueTask<RepositorySnapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {
-        if (IsFresh(_snapshot))
+        var (reader, cache) = await ReaderWithCacheAsync().ConfigureAwait(false);
+        if (IsFresh(cache.Snapshot))
         {
-            return _snapshot!.Value;
+            return cache.Snapshot!.Value;
         }
 
-        var read = await _snapshotRead.RunAsync(ReadSnapshotAsync, cancellationToken).ConfigureAwait(false);
+        var read = await cache.SnapshotRead.RunAsync(() => ReadSnapshotAsync(reader, cache), cancellationToken).ConfigureAwait(false);
         return read.Value;
     }
 
     public async Task<byte[]> ReadBlobAsync(string blobSha, CancellationToken cancellationToken)
     {
+        var (reader, cache) = await ReaderWithCacheAsync().ConfigureAwait(false);
         lock (_blobLock)
         {
-            if (_blobs.TryGetValue(blobSha, out var cached))
+            if (_blobs.TryGetValue((cache.Reader, blobSha), out var cached))
             {
                 return cached;
             }
         }
 
-        var reader = await ReaderAsync().ConfigureAwait(false);
         var blob = await reader.GetAsync<Blob>($"{RepoPath}/git/blobs/{blobSha}", null, "reading a spec file", cancellationToken).ConfigureAwait(false);
         var bytes = blob.Encoding.StringValue == "base64" ? Convert.FromBase64String(blob.Content) : Encoding.UTF8.GetBytes(blob.Content);
         lock (_blobLock)
@@ -109,7 +114,7 @@ public sealed partial class GitHubStore : ISpecStore
                 _blobs.Clear();
             }
 
-            _blobs[blobSha] = bytes;
+            _blobs[(cache.Reader, blobSha)] = bytes;
         }
 
         return bytes;
@@ -137,13 +142,13 @@ public sealed partial class GitHubStore : ISpecStore
     {
         var user = await _users.RequireAsync(proposal.Author).ConfigureAwait(false);
         _access.EnsureMayChange(user.Identity, proposal.Pod);
-        var reader = await ReaderAsync().ConfigureAwait(false);
+        var (reader, cache) = await ReaderWithCacheAsync().ConfigureAwait(false);
         var writer = new GitHubCall(_connections.ForUser(user.Token), Repository, asUser: true);
 
         // Compare-and-swap: the pod's blob at the commit the change is built on must be the one the user edited.
         var tip = await reader.GetAsync<GitHubCommit>($"{RepoPath}/commits/{Uri.EscapeDataString(BaseBranch)}", null, "reading the base branch", cancellationToken).ConfigureAwait(false);
         var baseTree = tip.Commit.Tree.Sha;
-        var current = await BlobAtAsync(baseTree, proposal, reader, cancellationToken).ConfigureAwait(false);
+        var current = await BlobAtAsync(baseTree, proposal, reader, cache, cancellationToken).ConfigureAwait(false);
         if (proposal.Kind == ChangeKind.Create && current is not null)
         {
             throw new PodExistsException(proposal.Pod);
@@ -177,19 +182,26 @@ public sealed partial class GitHubStore : ISpecStore
             change = ToChange(pull, proposal.Pod, marker)!;
         }
 
-        _open = null;
+        // Every reader's list of open changes now lacks this one.
+        _shared.Open = null;
+        foreach (var readerCache in _byReader.Values)
+        {
+            readerCache.Open = null;
+        }
+
         LogProposed(_logger, change.Id, proposal.Pod, user.Identity.Login, branch);
         return change;
     }
 
     public async ValueTask<IReadOnlyList<ChangeRequest>> ListOpenChangesAsync(CancellationToken cancellationToken)
     {
-        if (IsFresh(_open))
+        var (reader, cache) = await ReaderWithCacheAsync().ConfigureAwait(false);
+        if (IsFresh(cache.Open))
         {
-            return _open!.Value;
+            return cache.Open!.Value;
         }
 
-        var read = await _openRead.RunAsync(ReadOpenChangesAsync, cancellationToken).ConfigureAwait(false);
+        var read = await cache.OpenRead.RunAsync(() => ReadOpenChangesAsync(reader, cache), cancellationToken).ConfigureAwait(false);
         return read.Value;
     }
 
@@ -289,17 +301,31 @@ public sealed partial class GitHubStore : ISpecStore
     }
 
     /// <summary>Reads as the service (GH_TOKEN); without one, as the signed-in user, so private repositories still work.</summary>
-    internal async Task<GitHubCall> ReaderAsync()
+    internal async Task<GitHubCall> ReaderAsync() => (await ReaderWithCacheAsync().ConfigureAwait(false)).Reader;
+
+    /// <summary>
+    /// The reader and what it has read before. With GH_TOKEN everyone reads as the app and shares one cache. Without it each
+    /// token (and anonymous) has its own: what one user's access could read must not be served to someone who may lack it.
+    /// </summary>
+    private async Task<(GitHubCall Reader, ReaderCache Cache)> ReaderWithCacheAsync()
     {
         if (_connections.HasServiceToken)
         {
-            return new GitHubCall(_connections.Service, Repository, asUser: false);
+            return (new GitHubCall(_connections.Service, Repository, asUser: false), _shared);
         }
 
         var user = await _users.GetAsync().ConfigureAwait(false);
-        return user is null
+        var reader = user is null
             ? new GitHubCall(_connections.Service, Repository, asUser: false)
             : new GitHubCall(_connections.ForUser(user.Token), Repository, asUser: true);
+        var key = user is null ? "anonymous" : RateLimitTracker.CredentialKey(user.Token);
+        if (_byReader.Count >= MaxReaders && !_byReader.ContainsKey(key))
+        {
+            // Rare and cheap to recover from: each reader's next read is a conditional one.
+            _byReader.Clear();
+        }
+
+        return (reader, _byReader.GetOrAdd(key, k => new ReaderCache(k)));
     }
 
     internal ChangeRequest? ToChange(PullRequest pull, PodId? knownPod, ChangeMarker? knownMarker)
@@ -330,55 +356,56 @@ public sealed partial class GitHubStore : ISpecStore
             pull.HtmlUrl);
     }
 
-    private bool IsFresh<T>(Fresh<T>? entry) => entry is not null && _clock.GetUtcNow() - entry.ReadAt < _github.CacheFor;
+    private bool IsFresh<T>(Fresh<T>? entry) => entry is not null && _clock.GetUtcNow() - entry.ReadAt < _cacheFor;
 
-    private async Task<Fresh<RepositorySnapshot>> ReadSnapshotAsync()
+    private async Task<Fresh<RepositorySnapshot>> ReadSnapshotAsync(GitHubCall reader, ReaderCache cache)
     {
-        var reader = await ReaderAsync().ConfigureAwait(false);
-        var query = new Dictionary<string, string> { ["recursive"] = "1" };
-        var tree = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{Uri.EscapeDataString(BaseBranch)}", query, $"reading the base branch {BaseBranch}", CancellationToken.None).ConfigureAwait(false);
-        var previous = _snapshot;
-        var snapshot = previous is not null && previous.Value.CommitSha == tree.Sha
-            ? previous.Value
-            : tree.Truncated
-                ? await ReadSpecsFolderAsync(reader, tree).ConfigureAwait(false)
-                : BuildSnapshot(tree.Sha, tree.Tree, prefix: "");
+        var snapshot = await ReadTreeAsync(reader, BaseBranch, $"reading the base branch {BaseBranch}", cache.Snapshot?.Value, CancellationToken.None).ConfigureAwait(false);
         var fresh = new Fresh<RepositorySnapshot>(snapshot, _clock.GetUtcNow());
-        _snapshot = fresh;
+        cache.Snapshot = fresh;
         return fresh;
     }
 
-    /// <summary>
-    /// GitHub truncates recursive trees of very large repositories. Then only the specs folder is read: one non-recursive read
-    /// per level of SPECS_PATH, and that folder's tree recursively.
-    /// </summary>
-    private async Task<RepositorySnapshot> ReadSpecsFolderAsync(GitHubCall reader, TreeResponse root)
+    /// <summary>The specs in a tree (a branch name or a tree sha), from one recursive read; the previous snapshot when it is that tree.</summary>
+    private async Task<RepositorySnapshot> ReadTreeAsync(GitHubCall reader, string tree, string doing, RepositorySnapshot? previous, CancellationToken cancellationToken)
     {
-        var rootRead = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{root.Sha}", null, "reading the base branch's top folder", CancellationToken.None).ConfigureAwait(false);
-        var level = rootRead.Tree;
-        var specsSha = (string?)null;
-        foreach (var segment in _paths.SpecsPath.Split('/'))
-        {
-            specsSha = level.FirstOrDefault(e => e.Path == segment && e.Type.StringValue == "tree")?.Sha;
-            if (specsSha is null)
-            {
-                return new RepositorySnapshot(root.Sha, [], null);
-            }
+        var root = await reader.GetAsync<TreeResponse>(
+            $"{RepoPath}/git/trees/{Uri.EscapeDataString(tree)}", new Dictionary<string, string> { ["recursive"] = "1" }, doing, cancellationToken).ConfigureAwait(false);
+        return previous is not null && previous.CommitSha == root.Sha ? previous
+            : root.Truncated ? await ReadSpecsFolderAsync(reader, root, cancellationToken).ConfigureAwait(false)
+            : BuildSnapshot(root.Sha, root.Tree, prefix: "");
+    }
 
-            level = (await reader.GetAsync<TreeResponse>($"{RepoPath}/git/trees/{specsSha}", null, "finding the specs folder", CancellationToken.None).ConfigureAwait(false)).Tree;
+    /// <summary>
+    /// GitHub truncates recursive trees of very large repositories. Then only the specs folder is read, recursively. The
+    /// truncated answer usually lists that folder already; when it stops before it, the folder is found one level at a time.
+    /// </summary>
+    private async Task<RepositorySnapshot> ReadSpecsFolderAsync(GitHubCall reader, TreeResponse root, CancellationToken cancellationToken)
+    {
+        var specsSha = root.Tree.FirstOrDefault(e => e.Path == _paths.SpecsPath && e.Type.StringValue == "tree")?.Sha;
+        if (specsSha is null)
+        {
+            specsSha = root.Sha;
+            foreach (var segment in _paths.SpecsPath.Split('/'))
+            {
+                var level = await reader.GetAsync<TreeResponse>(
+                    $"{RepoPath}/git/trees/{specsSha}", null, "finding the specs folder", cancellationToken).ConfigureAwait(false);
+                specsSha = level.Tree.FirstOrDefault(e => e.Path == segment && e.Type.StringValue == "tree")?.Sha;
+                if (specsSha is null)
+                {
+                    return new RepositorySnapshot(root.Sha, [], null);
+                }
+            }
         }
 
         var specs = await reader.GetAsync<TreeResponse>(
-            $"{RepoPath}/git/trees/{specsSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the specs folder", CancellationToken.None).ConfigureAwait(false);
+            $"{RepoPath}/git/trees/{specsSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the specs folder", cancellationToken).ConfigureAwait(false);
         if (specs.Truncated)
         {
             throw new StoreUnavailableException($"The specs folder {_paths.SpecsPath} has more entries than GitHub returns in one tree read; split it or use a smaller SPECS_PATH.");
         }
 
-        var snapshot = BuildSnapshot(root.Sha, specs.Tree, prefix: _paths.SpecsPath + "/");
-        return snapshot;
+        return BuildSnapshot(root.Sha, specs.Tree, prefix: _paths.SpecsPath + "/");
     }
 
     private RepositorySnapshot BuildSnapshot(string treeSha, IEnumerable<TreeItem> items, string prefix)
@@ -402,43 +429,32 @@ public sealed partial class GitHubStore : ISpecStore
     }
 
     /// <summary>The pod's blob at the given base tree: from the snapshot when it is that tree, otherwise from one read of it.</summary>
-    private async Task<string?> BlobAtAsync(string treeSha, ChangeProposal proposal, GitHubCall reader, CancellationToken cancellationToken)
+    private async Task<string?> BlobAtAsync(string treeSha, ChangeProposal proposal, GitHubCall reader, ReaderCache cache, CancellationToken cancellationToken)
     {
-        var snapshot = _snapshot?.Value;
+        var snapshot = cache.Snapshot?.Value;
         if (snapshot is null || snapshot.CommitSha != treeSha)
         {
-            var tree = await reader.GetAsync<TreeResponse>(
-                $"{RepoPath}/git/trees/{treeSha}", new Dictionary<string, string> { ["recursive"] = "1" }, "reading the base branch", cancellationToken).ConfigureAwait(false);
-            snapshot = tree.Truncated ? await ReadSpecsFolderAsync(reader, tree).ConfigureAwait(false) : BuildSnapshot(tree.Sha, tree.Tree, "");
+            snapshot = await ReadTreeAsync(reader, treeSha, "reading the base branch", null, cancellationToken).ConfigureAwait(false);
 
             // The base branch has moved since the last read: what was just read is the newest state, so the dashboard shows it too.
-            _snapshot = new Fresh<RepositorySnapshot>(snapshot, _clock.GetUtcNow());
+            cache.Snapshot = new Fresh<RepositorySnapshot>(snapshot, _clock.GetUtcNow());
         }
 
         return snapshot.Find(proposal.Pod)?.BlobSha;
     }
 
-    private async Task<Fresh<IReadOnlyList<ChangeRequest>>> ReadOpenChangesAsync()
+    private async Task<Fresh<IReadOnlyList<ChangeRequest>>> ReadOpenChangesAsync(GitHubCall reader, ReaderCache cache)
     {
-        IReadOnlyList<ChangeRequest> open;
-        if (_github.SaveMode == SaveMode.WorkflowDispatch)
-        {
-            var reader = await ReaderAsync().ConfigureAwait(false);
-            open = await _dispatcher.ListOpenAsync(reader, CancellationToken.None).ConfigureAwait(false);
-        }
-        else
-        {
-            open = await ReadOpenPullRequestsAsync().ConfigureAwait(false);
-        }
-
+        var open = _github.SaveMode == SaveMode.WorkflowDispatch
+            ? await _dispatcher.ListOpenAsync(reader, CancellationToken.None).ConfigureAwait(false)
+            : await ReadOpenPullRequestsAsync(reader).ConfigureAwait(false);
         var fresh = new Fresh<IReadOnlyList<ChangeRequest>>(open, _clock.GetUtcNow());
-        _open = fresh;
+        cache.Open = fresh;
         return fresh;
     }
 
-    private async Task<IReadOnlyList<ChangeRequest>> ReadOpenPullRequestsAsync()
+    private async Task<IReadOnlyList<ChangeRequest>> ReadOpenPullRequestsAsync(GitHubCall reader)
     {
-        var reader = await ReaderAsync().ConfigureAwait(false);
         var query = new Dictionary<string, string> { ["state"] = "open", ["base"] = BaseBranch, ["per_page"] = "100" };
         var pulls = new List<PullRequest>();
         var page = await reader.GetResponseAsync<List<PullRequest>>($"{RepoPath}/pulls", query, "listing open pull requests", CancellationToken.None).ConfigureAwait(false);
@@ -522,6 +538,20 @@ public sealed partial class GitHubStore : ISpecStore
     }
 
     private sealed record Fresh<T>(T Value, DateTimeOffset ReadAt);
+
+    /// <summary>The base branch and open changes as one reader last read them, and the reads of them under way.</summary>
+    private sealed class ReaderCache(string reader)
+    {
+        public string Reader => reader;
+
+        public SingleFlight<Fresh<RepositorySnapshot>> SnapshotRead { get; } = new();
+
+        public SingleFlight<Fresh<IReadOnlyList<ChangeRequest>>> OpenRead { get; } = new();
+
+        public Fresh<RepositorySnapshot>? Snapshot { get; set; }
+
+        public Fresh<IReadOnlyList<ChangeRequest>>? Open { get; set; }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proposed change {Id} for {Pod} by {Login} on {Branch}")]
     private static partial void LogProposed(ILogger logger, string id, PodId pod, string login, string branch);

@@ -10,7 +10,7 @@ using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Automation;
 
-/// <summary>The engine's rules that need no container: settings, backoff, agents, redaction, branch names.</summary>
+/// <summary>The engine's rules that need no container: settings, agents, redaction, branch names.</summary>
 public sealed class AutomationUnitTests
 {
     [Fact]
@@ -59,21 +59,6 @@ public sealed class AutomationUnitTests
         Assert.Equal(1, notifier.WatchedRunCount);
         second.Dispose();
         Assert.Equal(0, notifier.WatchedRunCount);
-    }
-
-    [Fact]
-    public void Backoff_doubles_per_failure_with_jitter_and_stays_under_the_cap()
-    {
-        var random = new Random(42);
-        var baseDelay = TimeSpan.FromSeconds(1);
-        var max = TimeSpan.FromSeconds(10);
-        for (var failures = 1; failures <= 8; failures++)
-        {
-            var ceiling = Math.Min(10, Math.Pow(2, failures - 1));
-            var delays = Enumerable.Range(0, 200).Select(_ => Backoff.Delay(failures, baseDelay, max, random).TotalSeconds).ToArray();
-            Assert.All(delays, d => Assert.InRange(d, ceiling / 2, ceiling));
-            Assert.True(delays.Distinct().Count() > 100, "delays are jittered");
-        }
     }
 
     [Fact]

@@ -75,6 +75,16 @@ public sealed class DispatchRepository(Database database)
         return (await connection.QueryAsync<DispatchRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
+    /// <summary>The pod's dispatch still in flight, if any (at most one: the database refuses a second).</summary>
+    public async Task<DispatchRow?> FindOpenAsync(PodId pod, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleOrDefaultAsync<DispatchRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM github_dispatches WHERE customer = @Customer AND environment = @Environment AND state = 'open'",
+            new { pod.Customer, pod.Environment },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<DispatchRow>> ListForPodAsync(PodId pod, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -85,7 +95,8 @@ public sealed class DispatchRepository(Database database)
     }
 }
 
-public sealed class DispatchRow
+/// <summary>One row of github_dispatches. A record, so a row just written is updated in memory (<c>with</c>) instead of read back.</summary>
+public sealed record DispatchRow
 {
     public long Id { get; init; }
 

@@ -27,6 +27,7 @@ public sealed partial class WorkflowDispatcher(
     private static readonly TimeSpan UnidentifiedRunTimeout = TimeSpan.FromMinutes(15);
 
     private readonly GitHubSettings _github = github.Value;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _inputMap = github.Value.WorkflowInputMap;
     private readonly string _repository = specs.Value.GitHubRepository ?? "";
     private readonly string _baseBranch = specs.Value.BaseBranch;
 
@@ -59,30 +60,39 @@ public sealed partial class WorkflowDispatcher(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var id = await dispatches.TryInsertAsync(row, cancellationToken).ConfigureAwait(false);
-        if (id is null)
+        long? id;
+        while ((id = await dispatches.TryInsertAsync(row, cancellationToken).ConfigureAwait(false)) is null)
         {
-            var open = (await dispatches.ListForPodAsync(proposal.Pod, 1, cancellationToken).ConfigureAwait(false))[0];
-            throw new DuplicateChangeException(open.ToChange());
+            if (await dispatches.FindOpenAsync(proposal.Pod, cancellationToken).ConfigureAwait(false) is { } open)
+            {
+                throw new DuplicateChangeException(open.ToChange());
+            }
+
+            // The open dispatch ended between the two queries: the pod's slot is free again.
         }
 
+        var inputs = Inputs(proposal, branch, marker.Commit, baseCommit, user.Identity.Login);
+        DispatchedRun? run;
+        HttpStatusCode? answered = null;
         try
         {
-            var inputs = Inputs(proposal, branch, marker.Commit, baseCommit, user.Identity.Login);
-            var run = await DispatchWithRunDetailsAsync(writer, inputs, cancellationToken).ConfigureAwait(false)
-                ?? await FindRunAsync(writer, user.Identity.Login, now, cancellationToken).ConfigureAwait(false);
-            var url = run?.Url ?? new Uri(_github.WebBase, $"{_repository}/actions/workflows/{Uri.EscapeDataString(Workflow)}").ToString();
-            await dispatches.SetRunAsync(id.Value, run?.Id, url, clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            LogDispatched(logger, Workflow, proposal.Pod, run?.Id);
+            run = await DispatchWithRunDetailsAsync(writer, inputs, status => answered = status, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex) when (answered is >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError || ex is GitHubRateLimitedException)
         {
-            // The pod's slot is released so the user can try again; the branch stays and is reused by that retry.
+            // GitHub refused the dispatch, so no run started: the pod's slot is released for the user to try again, and the
+            // branch stays to be reused by that retry. After a timeout or a 5xx the workflow may have started; the slot stays
+            // taken until the unidentified run times out, so a retry cannot deploy twice.
             await dispatches.DeleteAsync(id.Value).ConfigureAwait(false);
             throw;
         }
 
-        return (await dispatches.GetAsync(id.Value, CancellationToken.None).ConfigureAwait(false))!.ToChange();
+        run ??= await FindRunAsync(writer, user.Identity.Login, now, cancellationToken).ConfigureAwait(false);
+        var url = run?.Url ?? new Uri(_github.WebBase, $"{_repository}/actions/workflows/{Uri.EscapeDataString(Workflow)}").ToString();
+        var updated = clock.GetUtcNow();
+        await dispatches.SetRunAsync(id.Value, run?.Id, url, updated, CancellationToken.None).ConfigureAwait(false);
+        LogDispatched(logger, Workflow, proposal.Pod, run?.Id);
+        return (row with { Id = id.Value, RunId = run?.Id, RunUrl = url, UpdatedAt = updated }).ToChange();
     }
 
     /// <summary>Dispatches still in flight, refreshed from one conditional read of the workflow's recent runs.</summary>
@@ -183,8 +193,9 @@ public sealed partial class WorkflowDispatcher(
             return row;
         }
 
-        await dispatches.UpdateRunStateAsync(row.Id, status, conclusion, state, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return (await dispatches.GetAsync(row.Id, cancellationToken).ConfigureAwait(false))!;
+        var now = clock.GetUtcNow();
+        await dispatches.UpdateRunStateAsync(row.Id, status, conclusion, state, now, cancellationToken).ConfigureAwait(false);
+        return row with { RunStatus = status, RunConclusion = conclusion, State = state, UpdatedAt = now };
     }
 
     private async Task<Dictionary<long, WorkflowRun>> RecentRunsAsync(GitHubCall reader, CancellationToken cancellationToken)
@@ -199,14 +210,22 @@ public sealed partial class WorkflowDispatcher(
     /// Asks GitHub for the run it starts (<c>return_run_details</c>). Older GitHub Enterprise Servers refuse that field; then the
     /// workflow is dispatched without it and null is returned, so the run is looked up instead.
     /// </summary>
-    private async Task<DispatchedRun?> DispatchWithRunDetailsAsync(GitHubCall writer, Dictionary<string, object> inputs, CancellationToken cancellationToken)
+    /// <param name="failedWith">Told the status of each error GitHub answers, so the caller knows whether it refused the dispatch.</param>
+    private async Task<DispatchedRun?> DispatchWithRunDetailsAsync(
+        GitHubCall writer, Dictionary<string, object> inputs, Action<HttpStatusCode> failedWith, CancellationToken cancellationToken)
     {
         var path = $"{RepoPath}/actions/workflows/{Uri.EscapeDataString(Workflow)}/dispatches";
         var doing = $"dispatching the workflow {Workflow}";
         var withDetails = new Dictionary<string, object> { ["ref"] = _baseBranch, ["inputs"] = inputs, ["return_run_details"] = true };
         var refused = false;
+        bool Failed(ApiException ex)
+        {
+            failedWith(ex.StatusCode);
+            return false;
+        }
+
         var details = await writer.TryPostAsync<DispatchRunDetails>(
-            path, withDetails, doing, ex => refused = IsRunDetailsRefusal(ex), cancellationToken).ConfigureAwait(false);
+            path, withDetails, doing, ex => (refused = IsRunDetailsRefusal(ex)) || Failed(ex), cancellationToken).ConfigureAwait(false);
         if (details is { WorkflowRunId: > 0 })
         {
             return new DispatchedRun(details.WorkflowRunId, details.HtmlUrl);
@@ -214,7 +233,8 @@ public sealed partial class WorkflowDispatcher(
 
         if (refused)
         {
-            await writer.TryPostAsync<DispatchRunDetails>(path, new Dictionary<string, object> { ["ref"] = _baseBranch, ["inputs"] = inputs }, doing, _ => false, cancellationToken).ConfigureAwait(false);
+            await writer.TryPostAsync<DispatchRunDetails>(
+                path, new Dictionary<string, object> { ["ref"] = _baseBranch, ["inputs"] = inputs }, doing, Failed, cancellationToken).ConfigureAwait(false);
         }
 
         return null;
@@ -257,7 +277,7 @@ public sealed partial class WorkflowDispatcher(
             ["actor"] = login,
             ["changes"] = proposal.Description,
         };
-        return _github.WorkflowInputMap.ToDictionary(
+        return _inputMap.ToDictionary(
             input => input.Key,
             input => (object)GitHubSettings.PlaceholderPattern().Replace(input.Value, m => values[m.Groups[1].Value]));
     }

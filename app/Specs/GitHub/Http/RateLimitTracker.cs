@@ -6,7 +6,7 @@ using System.Text;
 namespace SpecEditor.Specs.GitHub.Http;
 
 /// <summary>The last rate-limit figures GitHub reported, per credential (a hash of it, never the token itself).</summary>
-public sealed record RateLimitState(int Limit, int Remaining, DateTimeOffset Reset, string Resource, DateTimeOffset SeenAt);
+public sealed record RateLimitState(int Remaining, DateTimeOffset Reset, string Resource);
 
 /// <summary>
 /// Remembers GitHub's <c>x-ratelimit-*</c> headers per credential, so a used-up limit fails fast with its reset time
@@ -22,24 +22,21 @@ public sealed class RateLimitTracker(TimeProvider clock)
             ? "anonymous"
             : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(authorization)).AsSpan(0, 8));
 
-    public RateLimitState? Get(string credentialKey) => _states.GetValueOrDefault(credentialKey);
-
     public void Record(string credentialKey, HttpResponseMessage response)
     {
-        if (!TryInt(response, "x-ratelimit-limit", out var limit) || !TryInt(response, "x-ratelimit-remaining", out var remaining)
-            || !TryInt(response, "x-ratelimit-reset", out var reset))
+        if (!TryInt(response, "x-ratelimit-remaining", out var remaining) || !TryInt(response, "x-ratelimit-reset", out var reset))
         {
             return;
         }
 
         var resource = response.Headers.TryGetValues("x-ratelimit-resource", out var values) ? values.First() : "core";
-        _states[credentialKey] = new RateLimitState(limit, remaining, DateTimeOffset.FromUnixTimeSeconds(reset), resource, clock.GetUtcNow());
+        _states[credentialKey] = new RateLimitState(remaining, DateTimeOffset.FromUnixTimeSeconds(reset), resource);
     }
 
     /// <summary>The time the core limit of this credential comes back, when it is used up now.</summary>
     public DateTimeOffset? ExhaustedUntil(string credentialKey)
     {
-        var state = Get(credentialKey);
+        var state = _states.GetValueOrDefault(credentialKey);
         return state is { Remaining: <= 0, Resource: "core" } && state.Reset > clock.GetUtcNow() ? state.Reset : null;
     }
 

@@ -16,7 +16,11 @@ public sealed partial class ResilienceHandler(
     TimeProvider clock,
     ILogger<ResilienceHandler> logger) : DelegatingHandler
 {
-    private readonly GitHubSettings _settings = options.Value;
+    // Parsed once: the settings are fixed after start-up and these are read on every request.
+    private readonly TimeSpan _timeout = options.Value.Timeout;
+    private readonly TimeSpan _maxWait = options.Value.MaxWait;
+    private readonly TimeSpan _retryDelay = options.Value.RetryDelay;
+    private readonly int _attempts = options.Value.AttemptCount;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -25,7 +29,7 @@ public sealed partial class ResilienceHandler(
         var countsAgainstLimit = !path.EndsWith("/rate_limit", StringComparison.Ordinal);
         if (countsAgainstLimit && limits.ExhaustedUntil(credential) is { } until)
         {
-            if (until - clock.GetUtcNow() > _settings.MaxWait)
+            if (until - clock.GetUtcNow() > _maxWait)
             {
                 throw new GitHubRateLimitedException(until, secondary: false);
             }
@@ -35,12 +39,12 @@ public sealed partial class ResilienceHandler(
 
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var repeatable = !(request.Method == HttpMethod.Post && path.EndsWith("/dispatches", StringComparison.Ordinal));
-        var attempts = repeatable ? _settings.AttemptCount : 1;
+        var attempts = repeatable ? _attempts : 1;
         for (var attempt = 1; ; attempt++)
         {
             using var attemptRequest = Copy(request, body);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_settings.Timeout);
+            timeout.CancelAfter(_timeout);
             HttpResponseMessage response;
             try
             {
@@ -48,14 +52,13 @@ public sealed partial class ResilienceHandler(
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or HttpRequestException)
             {
-                var what = ex is OperationCanceledException ? $"did not answer within {_settings.Timeout.TotalSeconds:0} s" : $"could not be reached ({ex.Message})";
+                var what = ex is OperationCanceledException ? $"did not answer within {_timeout.TotalSeconds:0} s" : $"could not be reached ({ex.Message})";
                 if (attempt >= attempts)
                 {
                     throw new GitHubUnavailableException(
                         repeatable
                             ? $"GitHub {what} ({attempt} attempts). Nothing was lost; try again in a moment."
-                            : $"GitHub {what}. The workflow may or may not have started: check the workflow's runs on GitHub before trying again.",
-                        ex);
+                            : $"GitHub {what}. The workflow may or may not have started: check the workflow's runs on GitHub before trying again.");
                 }
 
                 LogRetry(logger, request.Method.Method, path, what, attempt);
@@ -67,7 +70,7 @@ public sealed partial class ResilienceHandler(
             if (RateLimitWait(response) is { } limited)
             {
                 var wait = limited.RetryAt - clock.GetUtcNow();
-                if (wait > _settings.MaxWait || attempt >= attempts)
+                if (wait > _maxWait || attempt >= attempts)
                 {
                     response.Dispose();
                     LogRateLimited(logger, request.Method.Method, path, limited.RetryAt, limited.Secondary);
@@ -82,7 +85,7 @@ public sealed partial class ResilienceHandler(
 
             if (IsTransient(response.StatusCode) && attempt < attempts)
             {
-                var delay = RetryAfter(response) is { } after && after <= _settings.MaxWait ? after : Backoff(attempt);
+                var delay = RetryAfter(response) is { } after && after <= _maxWait ? after : Backoff(attempt);
                 LogRetry(logger, request.Method.Method, path, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), attempt);
                 response.Dispose();
                 await Task.Delay(delay, clock, cancellationToken).ConfigureAwait(false);
@@ -97,12 +100,8 @@ public sealed partial class ResilienceHandler(
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
-    /// <summary>Exponential from GH_RETRY_DELAY_MS, with full jitter on the upper half so replicas do not retry in step.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var ceiling = _settings.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
-    }
+    /// <summary>Exponential from GH_RETRY_DELAY_MS, jittered so replicas do not retry in step; GH_ATTEMPTS bounds it, so no cap.</summary>
+    private TimeSpan Backoff(int attempt) => Hosting.Backoff.Delay(attempt, _retryDelay, TimeSpan.MaxValue, Random.Shared);
 
     /// <summary>
     /// GitHub's documented rate-limit answers: 403 or 429 with <c>Retry-After</c> (secondary), or with

@@ -55,14 +55,18 @@ public sealed class ChangeStatusService(
         {
             var reader = await store.ReaderAsync().ConfigureAwait(false);
             var change = await FindChangeAsync(pod, cancellationToken).ConfigureAwait(false);
+
+            // The reads below do not depend on one another: the page waits for the slowest, not for their sum.
+            var dispatched = dispatcher.RunsForPodAsync(pod, reader, cancellationToken);
             if (change is not null && !WorkflowDispatcher.IsDispatchId(change.Id))
             {
-                pull = await ReadPullRequestAsync(change, reader, cancellationToken).ConfigureAwait(false);
-                runs = await BranchRunsAsync(change.Branch, reader, cancellationToken).ConfigureAwait(false);
+                var pullRead = ReadPullRequestAsync(change, reader, cancellationToken);
+                var branchRuns = BranchRunsAsync(change.Branch, reader, cancellationToken);
+                await Task.WhenAll(pullRead, branchRuns, dispatched).ConfigureAwait(false);
+                (pull, runs) = (pullRead.Result, branchRuns.Result);
             }
 
-            var dispatched = await dispatcher.RunsForPodAsync(pod, reader, cancellationToken).ConfigureAwait(false);
-            runs = [.. runs, .. dispatched];
+            runs = [.. runs, .. await dispatched.ConfigureAwait(false)];
         }
         catch (AppException ex)
         {
@@ -88,14 +92,24 @@ public sealed class ChangeStatusService(
     private async Task<PullRequestView> ReadPullRequestAsync(ChangeRequest change, GitHubCall reader, CancellationToken cancellationToken)
     {
         var repo = $"repos/{store.Repository}";
-        var pull = await reader.GetAsync<PullRequest>($"{repo}/pulls/{change.Id}", null, $"reading pull request #{change.Id}", cancellationToken).ConfigureAwait(false);
+        var reviewsRead = reader.GetAsync<List<PullRequestReview>>(
+            $"{repo}/pulls/{change.Id}/reviews", new Dictionary<string, string> { ["per_page"] = "100" }, "reading reviews", cancellationToken);
+        var headRead = PullWithChecksAsync();
+        await Task.WhenAll(reviewsRead, headRead).ConfigureAwait(false);
+        var reviews = reviewsRead.Result;
+        var (pull, checks, statuses) = headRead.Result;
         var current = store.ToChange(pull, change.Pod, null) ?? change;
-        var reviews = await reader.GetAsync<List<PullRequestReview>>(
-            $"{repo}/pulls/{change.Id}/reviews", new Dictionary<string, string> { ["per_page"] = "100" }, "reading reviews", cancellationToken).ConfigureAwait(false);
-        var checks = await reader.GetAsync<CheckRunsResponse>(
-            $"{repo}/commits/{pull.Head.Sha}/check-runs", new Dictionary<string, string> { ["per_page"] = "50" }, "reading checks", cancellationToken).ConfigureAwait(false);
-        var statuses = await reader.GetAsync<CombinedCommitStatus>(
-            $"{repo}/commits/{pull.Head.Sha}/status", null, "reading commit statuses", cancellationToken).ConfigureAwait(false);
+
+        // Checks and statuses belong to the head commit the pull request names now, so they wait for it; the reviews do not.
+        async Task<(PullRequest, CheckRunsResponse, CombinedCommitStatus)> PullWithChecksAsync()
+        {
+            var read = await reader.GetAsync<PullRequest>($"{repo}/pulls/{change.Id}", null, $"reading pull request #{change.Id}", cancellationToken).ConfigureAwait(false);
+            var checksRead = reader.GetAsync<CheckRunsResponse>(
+                $"{repo}/commits/{read.Head.Sha}/check-runs", new Dictionary<string, string> { ["per_page"] = "50" }, "reading checks", cancellationToken);
+            var statusesRead = reader.GetAsync<CombinedCommitStatus>($"{repo}/commits/{read.Head.Sha}/status", null, "reading commit statuses", cancellationToken);
+            await Task.WhenAll(checksRead, statusesRead).ConfigureAwait(false);
+            return (read, checksRead.Result, statusesRead.Result);
+        }
 
         // A reviewer's latest approval or change request counts; comments do not replace either.
         var latest = reviews

@@ -237,16 +237,51 @@ public sealed class GitHubStoreContractTests
     }
 
     [Fact]
-    public async Task A_repository_too_large_for_one_tree_read_is_read_through_its_specs_folder()
+    public async Task Without_a_service_token_what_one_user_read_is_not_served_to_readers_GitHub_refuses()
     {
+        // Long enough that the first user's reads would still be fresh for the others if they shared them.
+        await using var world = await GitHubWorld.StartAsync(new Dictionary<string, string?> { ["GH_CACHE_SECONDS"] = "300" }, withServiceToken: false);
+        var alice = await world.SignInAsync(world.Alice);
+        var pod = await alice.GetFromJsonAsync<JsonElement>("/api/pods/acme/dev", Cancel);
+        Assert.Equal("t3.small", Field(pod, "spec.compute.instance_type"));
+
+        // Bob's token lacks the repo scope, so GitHub hides the private repository from him; anonymous visitors cannot see it either.
+        var bob = world.ApiClient(world.Bob, "read:user");
+        foreach (var (client, expected) in (ValueTuple<HttpClient, string>[])[(bob, "github.missing_scope"), (world.App.Client, "github.not_found")])
+        {
+            foreach (var path in (string[])["/api/pods", "/api/pods/acme/dev"])
+            {
+                using var refused = await client.GetAsync(path, Cancel);
+                var body = await refused.Content.ReadAsStringAsync(Cancel);
+                Assert.False(refused.IsSuccessStatusCode, body);
+                Assert.Equal(expected, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+                Assert.DoesNotContain("t3.small", body, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Contains(world.ApiCalls(), c => c.Login == "bob" && c.Path == "/repos/acme/specs/git/trees/main" && c.Status == 404);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_repository_too_large_for_one_tree_read_is_read_through_its_specs_folder(bool truncatedListingReachesSpecs)
+    {
+        // Trees list their entries by name, so a large folder named before "specs" pushes it past the cut and one named after does not.
+        var folder = truncatedListingReachesSpecs ? "wiki" : "docs";
         await using var world = await GitHubWorld.StartAsync(prepare: w =>
         {
-            w.Repo.Commit("main", Enumerable.Range(0, 40).ToDictionary(i => $"docs/page-{i:00}.md", i => (string?)$"page {i}\n"), "Docs");
+            w.Repo.Commit("main", Enumerable.Range(0, 40).ToDictionary(i => $"{folder}/page-{i:00}.md", i => (string?)$"page {i}\n"), "Docs");
             w.Repo.TruncateTreesOver = 20;
         });
 
         var pods = await world.App.GetJsonAsync<JsonElement>("/api/pods");
         Assert.Equal(3, pods.GetProperty("pods").GetArrayLength());
+
+        // Each tree is read once: the truncated base branch, the top folder only when the cut came before the specs folder, then that folder.
+        var trees = world.ApiCalls().Where(c => c.Path.Contains("/git/trees/", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(truncatedListingReachesSpecs ? 2 : 3, trees.Length);
+        Assert.Equal(trees.Length, trees.Select(c => c.Path).Distinct().Count());
         var pod = await world.App.GetJsonAsync<JsonElement>("/api/pods/globex/dev");
         Assert.Equal("t3.micro", Field(pod, "spec.compute.instance_type"));
     }

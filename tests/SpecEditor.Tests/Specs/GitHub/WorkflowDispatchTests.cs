@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using SpecEditor.GitHubFake;
 using SpecEditor.Tests.TestSupport;
 using static SpecEditor.Tests.Specs.GitHub.GitHubStoreContractTests;
 
@@ -102,5 +104,23 @@ public sealed class WorkflowDispatchTests
         Assert.Empty(world.Repo.Runs);
         var after = await alice.GetFromJsonAsync<JsonElement>("/api/pods/acme/dev", Cancel);
         Assert.False(after.TryGetProperty("openChange", out _));
+    }
+
+    [Fact]
+    public async Task A_dispatch_whose_answer_was_lost_keeps_the_pod_busy_so_a_retry_cannot_deploy_twice()
+    {
+        await using var world = await GitHubWorld.StartAsync(DispatchMode, w => w.Repo.AddWorkflow("deploy.yml", "customer", "environment", "spec_ref", "reason"));
+        var alice = world.ApiClient(world.Alice);
+        var pod = await alice.GetFromJsonAsync<JsonElement>("/api/pods/acme/dev", Cancel);
+        world.Fake.AddFault(new FakeFault { Method = "POST", Path = new Regex("/dispatches$"), Status = 502, AfterHandling = true });
+
+        using var lost = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(pod, "t3.large"), Cancel);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        Assert.Single(world.Repo.Runs);
+
+        using var retried = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(pod, "t3.large"), Cancel);
+        Assert.Equal(HttpStatusCode.Conflict, retried.StatusCode);
+        Assert.Equal("change.duplicate", (await retried.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("code").GetString());
+        Assert.Single(world.Repo.Runs);
     }
 }
