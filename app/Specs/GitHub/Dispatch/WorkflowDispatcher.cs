@@ -86,6 +86,13 @@ public sealed partial class WorkflowDispatcher(
             await dispatches.DeleteAsync(id.Value).ConfigureAwait(false);
             throw;
         }
+        catch (GitHubUnavailableException) when (answered >= HttpStatusCode.InternalServerError)
+        {
+            // The generic 5xx advice ("nothing was lost; try again") is wrong here: the workflow may be running already.
+            throw new GitHubUnavailableException(
+                $"GitHub failed while dispatching the {Workflow} workflow ({(int)answered}). The workflow may or may not have started: " +
+                "check the workflow's runs on GitHub. The pod stays reserved until that run is found or times out, so a retry cannot deploy twice.");
+        }
 
         run ??= await FindRunAsync(writer, user.Identity.Login, now, cancellationToken).ConfigureAwait(false);
         var url = run?.Url ?? new Uri(_github.WebBase, $"{_repository}/actions/workflows/{Uri.EscapeDataString(Workflow)}").ToString();

@@ -116,6 +116,10 @@ public sealed class WorkflowDispatchTests
 
         using var lost = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(pod, "t3.large"), Cancel);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, lost.StatusCode);
+        var problem = await lost.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal("github.unavailable", problem.GetProperty("code").GetString());
+        Assert.Contains("may or may not have started", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Nothing was lost", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(world.Repo.Runs);
 
         using var retried = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(pod, "t3.large"), Cancel);
