@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SpecEditor.Infra.ComposeHost;
 using SpecEditor.Infra.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
@@ -204,16 +203,7 @@ public sealed class CloudInitTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output + await error);
+        var run = await ProcessRun.RunAsync(program, arguments);
+        return (run.ExitCode, run.Output + run.Error);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -89,19 +88,10 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private static async Task RunAsync(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
+        var run = await ProcessRun.RunAsync(file, args);
+        if (run.ExitCode != 0)
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stdout}{await stderr}");
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {run.ExitCode}: {run.Output}{run.Error}");
         }
     }
 

@@ -90,8 +90,8 @@ public sealed class ContainerSmokeTests : IAsyncLifetime
     private async Task<string> ContainersAsync() => (await DockerAsync("ps", "--all", "--quiet", "--filter", $"ancestor={_tag}")).Output.Trim();
 
     // The classic builder: BuildKit would try to resolve the base image's metadata from a registry.
-    private Task<ScriptResult> DockerAsync(params string[] arguments) =>
-        ScriptResult.RunAsync(new ProcessStartInfo(_docker) { Environment = { ["DOCKER_BUILDKIT"] = "0" } }, arguments);
+    private Task<ProcessRun> DockerAsync(params string[] arguments) =>
+        ProcessRun.RunAsync(new ProcessStartInfo(_docker) { Environment = { ["DOCKER_BUILDKIT"] = "0" } }, arguments);
 
-    private static Task<ScriptResult> RunAsync(string program, params string[] arguments) => ScriptResult.RunAsync(new ProcessStartInfo(program), arguments);
+    private static Task<ProcessRun> RunAsync(string program, params string[] arguments) => ProcessRun.RunAsync(new ProcessStartInfo(program), arguments);
 }

@@ -13,7 +13,7 @@ public sealed class ShellcheckTests
         var scripts = Directory.GetFiles(RepositoryRoot.File(".github", "scripts"), "*.sh").Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(scripts);
 
-        var result = await ScriptResult.RunAsync(new ProcessStartInfo(shellcheck), ["--shell=bash", "--severity=style", .. scripts]);
+        var result = await ProcessRun.RunAsync(new ProcessStartInfo(shellcheck), ["--shell=bash", "--severity=style", .. scripts]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
     }

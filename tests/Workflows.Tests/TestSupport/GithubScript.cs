@@ -48,7 +48,7 @@ internal static class GithubScript
         var node = Requires.Command("node", "nodejs");
         using var temp = new TempDirectory("github-script");
         var harness = temp.Write("harness.js", Harness);
-        var run = await ScriptResult.RunAsync(new ProcessStartInfo(node), harness, RepositoryRoot.File(".github", "scripts", module), input.ToJsonString());
+        var run = await ProcessRun.RunAsync(new ProcessStartInfo(node), harness, RepositoryRoot.File(".github", "scripts", module), input.ToJsonString());
         Assert.True(run.ExitCode == 0, run.Error);
         var result = JsonNode.Parse(run.Output)!;
         return (result["writes"]!.AsArray(), result["logs"]!.AsArray());

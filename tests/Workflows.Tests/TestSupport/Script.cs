@@ -3,28 +3,6 @@ using System.Diagnostics;
 namespace SpecEditor.Workflows.Tests.TestSupport;
 
 /// <summary>What a script printed and how it ended.</summary>
-internal sealed record ScriptResult(int ExitCode, string Output, string Error)
-{
-    /// <summary>Starts the process and reads both streams to the end together, so a chatty stream cannot block it.</summary>
-    public static async Task<ScriptResult> RunAsync(ProcessStartInfo start, params IEnumerable<string> arguments)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return new ScriptResult(process.ExitCode, await output, await error);
-    }
-
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
-}
-
 /// <summary>
 /// Runs one of the workflow scripts (.github/scripts) with bash the way a GitHub runner does: in a working folder, with
 /// GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and with a stand-in <c>pulumi</c> first on PATH (see
@@ -65,7 +43,7 @@ internal sealed class Script : IDisposable
 
     public string Summary => File.ReadAllText(SummaryFile);
 
-    public async Task<ScriptResult> RunAsync(string script, params string[] arguments)
+    public async Task<ProcessRun> RunAsync(string script, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { WorkingDirectory = WorkDir };
         foreach (var name in start.Environment.Keys.Where(IsRunnerVariable).ToList())
@@ -81,7 +59,7 @@ internal sealed class Script : IDisposable
             start.Environment[name] = value;
         }
 
-        return await ScriptResult.RunAsync(start, [RepositoryRoot.File(".github", "scripts", script), .. arguments]);
+        return await ProcessRun.RunAsync(start, [RepositoryRoot.File(".github", "scripts", script), .. arguments]);
     }
 
     public void Dispose() => _temp.Dispose();
