@@ -9,7 +9,9 @@ ci_log() { printf '\n== %s\n' "$*"; }
 # busybox from which tests build small images (no registry is reachable), and for the container tests the Docker engine,
 # docker-compose (1.29), a registry with htpasswd auth, and debootstrap, which builds the base-image stand-ins.
 ci_install_packages() {
-  local wanted=(chromium git curl docker.io docker-compose docker-registry apache2-utils debootstrap cloud-init postgresql jq shellcheck busybox-static nodejs npm) missing=()
+  local wanted=(chromium git curl docker.io docker-compose docker-registry apache2-utils cloud-init postgresql jq shellcheck busybox-static nodejs npm) missing=()
+  # On GitHub Actions the real base images are pulled, so the stand-ins' debootstrap is not needed there.
+  [ "${GITHUB_ACTIONS:-}" = "true" ] || wanted+=(debootstrap)
   for package in "${wanted[@]}"; do
     ci_package_present "$package" || missing+=("$package")
   done
@@ -123,9 +125,13 @@ EOF
 
 # Stand-ins for the images app/Dockerfile and app/compose.yaml name, which cannot be pulled here (see the script).
 ci_container_images() {
-  # GitHub's runners reach the registries: there the Dockerfile's real base images are pulled, not stood in for.
+  # GitHub's runners reach the registries: there the real images are pulled (the tests need them present), not stood in for.
   if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
-    ci_log "container image stand-ins: skipped on GitHub Actions (the real base images are pulled)"
+    ci_log "container images: pulling the real base images on GitHub Actions"
+    local image
+    for image in $(awk 'toupper($1) == "FROM" { print $2 }' app/Dockerfile) "$(grep -o 'ECHO_IMAGE:-[^}]*' app/compose.yaml | head -n1 | cut -d- -f2-)"; do
+      docker pull --quiet "$image" >/dev/null
+    done
     return 0
   fi
   ci_log "container image stand-ins"

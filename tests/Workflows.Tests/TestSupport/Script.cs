@@ -2,7 +2,6 @@ using System.Diagnostics;
 
 namespace SpecEditor.Workflows.Tests.TestSupport;
 
-/// <summary>What a script printed and how it ended.</summary>
 /// <summary>
 /// Runs one of the workflow scripts (.github/scripts) with bash the way a GitHub runner does: in a working folder, with
 /// GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and with a stand-in <c>pulumi</c> first on PATH (see
