@@ -9,6 +9,8 @@ using SpecEditor.Automation;
 using SpecEditor.Hosting;
 using SpecEditor.Tests.Automation;
 
+using SpecEditor.Tests.TestSupport;
+
 namespace SpecEditor.Benchmarks;
 
 /// <summary>
@@ -45,8 +47,8 @@ public sealed class EngineBenchmark : IBenchmark
         }
 
         var image = await AgentImageBuilder.EnsureAsync("spec-editor-bench-agent", Script, CancellationToken.None);
-        var data = Path.Combine(Path.GetTempPath(), $"spec-editor-bench-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(data);
+        var temp = new TempDirectory("spec-editor-bench");
+        var data = temp.Path;
         var agents = Path.Combine(data, "agents.json");
         await File.WriteAllTextAsync(agents, AgentImageBuilder.AgentsJson(image));
         var app = SpecEditorApp.Create([], new Dictionary<string, string?>
@@ -125,7 +127,7 @@ public sealed class EngineBenchmark : IBenchmark
         {
             await app.StopAsync();
             await app.DisposeAsync();
-            DeleteTree(data);
+            temp.Dispose();
         }
     }
 
@@ -146,13 +148,4 @@ public sealed class EngineBenchmark : IBenchmark
         }
     }
 
-    private static void DeleteTree(string path)
-    {
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(path, recursive: true);
-    }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using LibGit2Sharp;
+
+using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Benchmarks;
 
@@ -20,7 +20,8 @@ public sealed partial class FoundationBenchmark : IBenchmark
     public async Task<int> RunAsync(string[] args)
     {
         var duration = args.Length > 0 ? args[0] : "10s";
-        var dataDir = Path.Combine(Path.GetTempPath(), $"spec-editor-bench-{Guid.NewGuid():N}");
+        var temp = new TempDirectory("spec-editor-bench");
+        var dataDir = temp.Path;
         try
         {
             SeedRepository(Path.Combine(dataDir, "specs.git"), pods: 100);
@@ -72,13 +73,13 @@ public sealed partial class FoundationBenchmark : IBenchmark
         }
         finally
         {
-            DeleteTree(dataDir);
+            temp.Dispose();
         }
     }
 
     private static async Task<(Process Process, Uri BaseAddress, double ReadyMs)> MeasureStartAsync(string dataDir)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo("dotnet", [typeof(Hosting.SpecEditorApp).Assembly.Location])
         {
             RedirectStandardOutput = true,
@@ -178,27 +179,7 @@ public sealed partial class FoundationBenchmark : IBenchmark
         return sorted[sorted.Length / 2];
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static void DeleteTree(string path)
-    {
-        if (!Directory.Exists(path))
-        {
-            return;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(path, recursive: true);
-    }
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSecondPattern();

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+
+using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Benchmarks;
 
@@ -200,12 +201,6 @@ public sealed partial class ImageBenchmark : IBenchmark
     }
 
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string? Option(string[] args, string name)
     {
@@ -251,7 +246,7 @@ internal sealed class BenchContainer : IAsyncDisposable
     public static async Task<BenchContainer> RunAsync(string image, params string[] options)
     {
         var name = $"spec-editor-bench-{Guid.NewGuid():N}"[..30];
-        var port = ImageBenchmark.FreePort();
+        var port = LoopbackPort.Free();
         var clock = Stopwatch.StartNew();
         await ImageBenchmark.DockerAsync(["run", "--detach", "--name", name, "--read-only", "--tmpfs", "/tmp", "--publish", $"127.0.0.1:{port}:8080", .. options, image]);
         return new BenchContainer(name, port, clock);

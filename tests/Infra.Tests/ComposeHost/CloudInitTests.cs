@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SpecEditor.Infra.ComposeHost;
 using SpecEditor.Infra.Tests.TestSupport;
 using YamlDotNet.RepresentationModel;
@@ -172,8 +173,12 @@ public sealed class CloudInitTests
         Assert.Contains("over EC2's limit of 16384", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<string> UserDataAsync(string registry) =>
-        ComposeHostTests.UserData(await StackRun.RunAsync(StackConfigs.For("ec2", registry), options: new MockCloudOptions { ImageDigest = Digest }));
+    // One Pulumi run per registry serves every test here: the user data depends on nothing else.
+    private static readonly ConcurrentDictionary<string, Task<string>> UserDataByRegistry = new(StringComparer.Ordinal);
+
+    private static Task<string> UserDataAsync(string registry) =>
+        UserDataByRegistry.GetOrAdd(registry, async r =>
+            ComposeHostTests.UserData(await StackRun.RunAsync(StackConfigs.For("ec2", r), options: new MockCloudOptions { ImageDigest = Digest })));
 
     private static YamlMappingNode Parse(string userData)
     {

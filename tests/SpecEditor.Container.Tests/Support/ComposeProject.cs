@@ -12,8 +12,8 @@ public sealed class ComposeProject : IAsyncDisposable
     private ComposeProject(Dictionary<string, string> settings)
     {
         _envFile = Path.Combine(_directory.Path, ".env");
-        EditorPort = DockerCli.FreePort();
-        EchoPort = DockerCli.FreePort();
+        EditorPort = LoopbackPort.Free();
+        EchoPort = LoopbackPort.Free();
         var values = new Dictionary<string, string>
         {
             ["SPEC_EDITOR_PORT"] = EditorPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -40,15 +40,15 @@ public sealed class ComposeProject : IAsyncDisposable
 
     public static Task<ComposeProject> CreateAsync(Dictionary<string, string> settings)
     {
-        Requires.Tool(FindCompose() is not null, "docker-compose (Debian package docker-compose)");
+        Requires.Command("docker-compose", "docker-compose");
         return Task.FromResult(new ComposeProject(settings));
     }
 
     public Task UpAsync() => ComposeAsync("up", "--detach");
 
-    public Task<CliResult> ComposeAsync(params string[] args) => Cli.RunAsync(FindCompose()!, Arguments(args), Options);
+    public Task<CliResult> ComposeAsync(params string[] args) => Cli.RunAsync("docker-compose", Arguments(args), Options);
 
-    public Task<CliResult> TryComposeAsync(params string[] args) => Cli.TryRunAsync(FindCompose()!, Arguments(args), Options);
+    public Task<CliResult> TryComposeAsync(params string[] args) => Cli.TryRunAsync("docker-compose", Arguments(args), Options);
 
     public async Task<string> ContainerIdAsync(string service)
     {
@@ -66,7 +66,4 @@ public sealed class ComposeProject : IAsyncDisposable
     private static CliOptions Options => new() { Timeout = TimeSpan.FromMinutes(3) };
 
     private string[] Arguments(string[] args) => ["--project-name", Project, "--file", ComposeFile, "--env-file", _envFile, .. args];
-
-    private static string? FindCompose() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "docker-compose")).FirstOrDefault(File.Exists);
 }

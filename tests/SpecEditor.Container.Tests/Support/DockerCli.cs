@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace SpecEditor.Container.Tests.Support;
@@ -21,12 +19,6 @@ public static class DockerCli
         return JsonDocument.Parse(result.Stdout).RootElement[0].Clone();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Waits for Docker's own health status of <paramref name="container"/> to be healthy; fails with its logs if it turns unhealthy or stops.</summary>
     public static async Task WaitHealthyAsync(string container, TimeSpan timeout)
@@ -80,7 +72,7 @@ public sealed class RunningContainer : IAsyncDisposable
     public static async Task<RunningContainer> StartAsync(string image, params string[] options)
     {
         var name = "spec-editor-test-" + Guid.NewGuid().ToString("N")[..10];
-        var port = DockerCli.FreePort();
+        var port = LoopbackPort.Free();
         await Cli.RunAsync("docker", ["run", "--detach", "--name", name, "--publish", $"127.0.0.1:{port}:8080", "--health-interval", "1s", .. options, image]);
         return new RunningContainer(name, new Uri($"http://127.0.0.1:{port}/"));
     }

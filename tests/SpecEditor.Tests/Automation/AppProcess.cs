@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+
+using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Automation;
 
@@ -40,7 +41,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(AppDll());
         foreach (var (key, value) in settings)
@@ -113,25 +114,11 @@ public sealed class AppProcess : IAsyncDisposable
     {
         // Tests run from tests/SpecEditor.Tests/bin/<configuration>/<framework>/.
         var directory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = directory.Name;
-        var configuration = directory.Parent!.Name;
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Infra.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.NotNull(directory);
-        var dll = Path.Combine(directory.FullName, "app", "bin", configuration, framework, "SpecEditor.dll");
+        var dll = RepositoryRoot.File("app", "bin", directory.Parent!.Name, directory.Name, "SpecEditor.dll");
         Assert.True(File.Exists(dll), $"the built app is not at {dll}");
         return dll;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Append(string? line)
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace SpecEditor.Tests.TestSupport;
@@ -41,7 +39,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
         _root = new TempDirectory("spec-editor-pg");
         _dataDir = Path.Combine(_root.Path, "data");
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         if (Environment.UserName == "root")
         {
             await RunAsync("chown", "-R", "postgres:postgres", _root.Path);
@@ -95,10 +93,4 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using SpecEditor.Workflows.Tests.TestSupport;
 
 namespace SpecEditor.Workflows.Tests.Scripts;
@@ -81,7 +80,7 @@ public sealed class DeployScriptsTests : IDisposable
     [Fact]
     public async Task The_smoke_check_counts_a_refused_connection_as_not_answering()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
 
         var result = await _script.RunAsync("smoke-check.sh", $"http://127.0.0.1:{port}/health/ready", "1", "0.2");
 
@@ -90,12 +89,6 @@ public sealed class DeployScriptsTests : IDisposable
         Assert.Contains("(last: no answer)", result.Error, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A health endpoint on 127.0.0.1 that answers 503 a number of times, then 200 with a JSON body.</summary>
     private sealed class HealthServer : IDisposable
@@ -107,7 +100,7 @@ public sealed class DeployScriptsTests : IDisposable
         public HealthServer(int failuresBeforeHealthy)
         {
             _remainingFailures = failuresBeforeHealthy;
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             Url = $"http://127.0.0.1:{port}/health/ready";
             _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             _listener.Start();
