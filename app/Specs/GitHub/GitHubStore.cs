@@ -25,6 +25,7 @@ public sealed partial class GitHubStore : ISpecStore
     private const int MaxCachedBlobs = 4096;
     private const int MaxReaders = 1024;
     private const string SharedReader = "service";
+    private static readonly TimeSpan InvisibleRecheck = TimeSpan.FromMinutes(5);
     private readonly SpecsSettings _specs;
     private readonly GitHubSettings _github;
     private readonly TimeSpan _cacheFor;
@@ -40,6 +41,7 @@ public sealed partial class GitHubStore : ISpecStore
     private readonly Lock _blobLock = new();
     private readonly ReaderCache _shared = new(SharedReader);
     private readonly ConcurrentDictionary<string, ReaderCache> _byReader = new(StringComparer.Ordinal);
+    private DateTimeOffset _invisibleUntil = DateTimeOffset.MinValue;
 
     public GitHubStore(
         IOptions<SpecsSettings> specs,
@@ -267,6 +269,13 @@ public sealed partial class GitHubStore : ISpecStore
 
     public async Task<string> CheckAsync(CancellationToken cancellationToken)
     {
+        var invisible = $"GitHub answers; {Repository} is not visible without a token, so it is read with each signed-in user's token (no GH_TOKEN)";
+        if (_clock.GetUtcNow() < _invisibleUntil)
+        {
+            // An anonymous 404 carries no ETag, so asking again would spend the 60-an-hour anonymous limit on every probe.
+            return invisible;
+        }
+
         var reader = new GitHubCall(_connections.Service, Repository, asUser: false);
         try
         {
@@ -276,7 +285,8 @@ public sealed partial class GitHubStore : ISpecStore
         catch (GitHubNotFoundException) when (!_connections.HasServiceToken)
         {
             // Without GH_TOKEN a private repository is invisible to the app itself; each signed-in user reads it with their token.
-            return $"GitHub answers; {Repository} is not visible without a token, so it is read with each signed-in user's token (no GH_TOKEN)";
+            _invisibleUntil = _clock.GetUtcNow() + InvisibleRecheck;
+            return invisible;
         }
     }
 

@@ -49,4 +49,21 @@ public sealed class GitHubHealthTests
         using var live = await world.App.Client.GetAsync("/health/live", Cancel);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
+
+    [Fact]
+    public async Task Without_GH_TOKEN_readiness_asks_GitHub_about_a_private_repository_once_not_on_every_probe()
+    {
+        await using var world = await GitHubWorld.StartAsync(withServiceToken: false);
+        var since = world.Fake.Calls.Count;
+
+        for (var probe = 0; probe < 3; probe++)
+        {
+            var ready = await world.App.GetJsonAsync<JsonElement>("/health/ready");
+            var store = ready.GetProperty("checks").GetProperty("store");
+            Assert.Equal("Healthy", store.GetProperty("status").GetString());
+            Assert.Contains("not visible without a token", store.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Single(world.ApiCalls(since), c => c.Path.EndsWith($"/repos/{GitHubWorld.Repository}", StringComparison.Ordinal));
+    }
 }
