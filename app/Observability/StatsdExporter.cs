@@ -14,13 +14,17 @@ internal sealed class StatsdExporter : BaseExporter<Metric>
 {
     private const int MaxPacket = 1400;
 
-    private readonly UdpClient _udp;
+    private readonly UdpClient _udp = new();
+    private readonly string _host;
+    private readonly int _port;
     private readonly string _prefix;
 
     public StatsdExporter(string host, int port, string prefix)
     {
-        _udp = new UdpClient();
-        _udp.Connect(host, port);
+        // The name is resolved at each send, not here: a StatsD host that does not resolve yet (a sidecar still starting)
+        // must not stop the app, and a host whose address changes is followed.
+        _host = host;
+        _port = port;
         _prefix = prefix.Length == 0 ? "" : prefix.TrimEnd('.') + ".";
     }
 
@@ -103,7 +107,8 @@ internal sealed class StatsdExporter : BaseExporter<Metric>
     {
         if (packet.Length > 0)
         {
-            _udp.Send(Encoding.UTF8.GetBytes(packet.ToString()));
+            var bytes = Encoding.UTF8.GetBytes(packet.ToString());
+            _udp.Send(bytes, bytes.Length, _host, _port);
             packet.Clear();
         }
     }
