@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace SpecEditor.Hosting;
 
 /// <summary>Runs the app; bad settings and startup problems end it with one clear line each and exit code 2.</summary>
@@ -30,7 +28,6 @@ public static class StartupReport
     public static IReadOnlyList<string> Describe(Exception exception) => exception switch
     {
         InvalidSettingsException settings => settings.Failures,
-        OptionsValidationException validation => validation.Failures.ToArray(),
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Describe).ToArray(),
         StartupException startup => [startup.Message],
         IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } inUse =>

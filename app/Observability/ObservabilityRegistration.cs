@@ -6,7 +6,7 @@ namespace SpecEditor.Observability;
 
 public static class ObservabilityRegistration
 {
-    /// <summary>OpenTelemetry metrics of the app's meters (SpecEditor.*) and the runtime, exported for Prometheus and, when STATSD_HOST is set, to StatsD.</summary>
+    /// <summary>OpenTelemetry metrics of the app's meters (SpecEditor.*), exported for Prometheus and, when STATSD_HOST is set, to StatsD.</summary>
     public static IHostApplicationBuilder AddObservability(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSettings<ObservabilitySettings>(builder.Configuration);

@@ -147,7 +147,10 @@ public sealed partial class SpecService(
 
     /// <summary>The form for a new pod: every schema field with its default.</summary>
     public async Task<IReadOnlyList<FieldView>> GetNewPodFieldsAsync(CancellationToken cancellationToken) =>
-        (await GetSchemaAsync(cancellationToken).ConfigureAwait(false)).Fields.Select(f => new FieldView(f, f.Node.Default, [])).ToArray();
+        NewPodFields(await GetSchemaAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The form of a new pod: every field of the schema at its default.</summary>
+    public static IReadOnlyList<FieldView> NewPodFields(SpecSchema schema) => schema.Fields.Select(f => new FieldView(f, f.Node.Default, [])).ToArray();
 
     /// <summary>The schema in force on the base branch (the repository's own, or the built-in one).</summary>
     public async Task<SpecSchema> GetSchemaAsync(CancellationToken cancellationToken)

@@ -150,9 +150,8 @@ public static class SpecsApi
 
     private static async Task<Ok<SchemaResponse>> GetSchema(SpecService specs, CancellationToken cancellationToken)
     {
-        var fields = await specs.GetNewPodFieldsAsync(cancellationToken).ConfigureAwait(false);
         var schema = await specs.GetSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new SchemaResponse(schema.Source, fields.Select(ToResponse).ToArray()));
+        return TypedResults.Ok(new SchemaResponse(schema.Source, SpecService.NewPodFields(schema).Select(ToResponse).ToArray()));
     }
 
     private static PodId RequirePod(SpecService specs, string customer, string environment)
