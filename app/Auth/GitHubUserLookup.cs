@@ -44,9 +44,13 @@ public sealed class GitHubUserLookup(GitHubConnections connections, IOptions<Git
         IReadOnlyList<string> teams = [];
         if (_needsMembership)
         {
+            // Every page (up to 1,000 each): a member of many teams must not be refused because the one that counts was on page 2.
             var page = new Dictionary<string, string> { ["per_page"] = "100" };
-            var organizations = await call.GetAsync<List<Organization>>("user/orgs", page, "reading your organisations", cancellationToken).ConfigureAwait(false);
-            var memberships = await call.GetAsync<List<Team>>("user/teams", page, "reading your teams", cancellationToken).ConfigureAwait(false);
+            var organizationsRead = call.GetAllPagesAsync<Organization>("user/orgs", page, "reading your organisations", maxPages: 10, cancellationToken);
+            var membershipsRead = call.GetAllPagesAsync<Team>("user/teams", page, "reading your teams", maxPages: 10, cancellationToken);
+            await Task.WhenAll(organizationsRead, membershipsRead).ConfigureAwait(false);
+            var organizations = await organizationsRead.ConfigureAwait(false);
+            var memberships = await membershipsRead.ConfigureAwait(false);
             orgs = organizations.Select(o => o.Login.ToLowerInvariant()).ToArray();
             teams = memberships.Where(t => t.Organization is not null).Select(t => $"{t.Organization.Login}/{t.Slug}".ToLowerInvariant()).ToArray();
         }

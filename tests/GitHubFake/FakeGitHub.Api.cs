@@ -19,11 +19,11 @@ public sealed partial class FakeGitHub
             case ("GET", "/user"):
                 return user is null ? Error(401, "Requires authentication", "/users/users#get-the-authenticated-user") : new Answer(200, UserJson(user, full: true));
             case ("GET", "/user/orgs"):
-                return user is null ? Error(401, "Requires authentication", "/orgs") : MissingScope(credential!, "read:org") ?? new Answer(200, new JsonArray(
-                    user.Orgs.Select(o => (JsonNode)new JsonObject { ["login"] = o, ["id"] = StableId(o), ["node_id"] = "O_" + o, ["url"] = Api($"orgs/{o}") }).ToArray()));
+                return user is null ? Error(401, "Requires authentication", "/orgs") : MissingScope(credential!, "read:org") ?? Paged(
+                    user.Orgs.Select(o => (JsonNode)new JsonObject { ["login"] = o, ["id"] = StableId(o), ["node_id"] = "O_" + o, ["url"] = Api($"orgs/{o}") }).ToArray(), "user/orgs", query);
             case ("GET", "/user/teams"):
-                return user is null ? Error(401, "Requires authentication", "/teams") : MissingScope(credential!, "read:org") ?? new Answer(200, new JsonArray(
-                    user.Teams.Select(t => (JsonNode)TeamJson(t)).ToArray()));
+                return user is null ? Error(401, "Requires authentication", "/teams") : MissingScope(credential!, "read:org") ?? Paged(
+                    user.Teams.Select(t => (JsonNode)TeamJson(t)).ToArray(), "user/teams", query);
         }
 
         var match = RepoPath().Match(path);
@@ -520,14 +520,18 @@ public sealed partial class FakeGitHub
         }
 
         pulls = query["direction"].ToString() == "asc" ? pulls.OrderBy(p => p.Number) : pulls.OrderByDescending(p => p.Number);
+        return Paged(pulls.Select(p => (JsonNode)PullJson(repository, p)).ToArray(), $"repos/{repository.FullName}/pulls", query);
+    }
+
+    /// <summary>One page of a listing as GitHub pages it: <c>per_page</c> (30 by default, at most 100), <c>page</c>, and a <c>Link: rel="next"</c> header while more follow.</summary>
+    private Answer Paged(JsonNode[] all, string path, IQueryCollection query)
+    {
         var perPage = PerPage(query, 30);
         var page = int.TryParse(query["page"], out var number) && number > 0 ? number : 1;
-        var all = pulls.ToArray();
-        var answer = new Answer(200, new JsonArray(all.Skip((page - 1) * perPage).Take(perPage).Select(p => (JsonNode)PullJson(repository, p)).ToArray()));
+        var answer = new Answer(200, new JsonArray(all.Skip((page - 1) * perPage).Take(perPage).ToArray()));
         if (all.Length > page * perPage)
         {
-            var next = new Uri(ApiUrl, $"repos/{repository.FullName}/pulls?{QueryWithPage(query, page + 1)}");
-            answer.Headers["Link"] = $"<{next}>; rel=\"next\"";
+            answer.Headers["Link"] = $"<{new Uri(ApiUrl, $"{path}?{QueryWithPage(query, page + 1)}")}>; rel=\"next\"";
         }
 
         return answer;

@@ -20,6 +20,20 @@ public sealed class GitHubCall(IConnection connection, string repository, bool a
     public async Task<T> GetAsync<T>(string path, IDictionary<string, string>? query, string doing, CancellationToken cancellationToken) =>
         (await GetResponseAsync<T>(path, query, doing, cancellationToken).ConfigureAwait(false)).Body;
 
+    /// <summary>A listing followed through its <c>Link: next</c> pages, up to <paramref name="maxPages"/> of them.</summary>
+    public async Task<List<T>> GetAllPagesAsync<T>(string path, IDictionary<string, string>? query, string doing, int maxPages, CancellationToken cancellationToken)
+    {
+        var page = await GetResponseAsync<List<T>>(path, query, doing, cancellationToken).ConfigureAwait(false);
+        var items = new List<T>(page.Body);
+        for (var pages = 1; pages < maxPages && page.HttpResponse.ApiInfo.Links.TryGetValue("next", out var next); pages++)
+        {
+            page = await GetResponseAsync<List<T>>(next.ToString(), null, doing, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Body);
+        }
+
+        return items;
+    }
+
     public async Task<T> PostAsync<T>(string path, object body, string doing, CancellationToken cancellationToken) =>
         await TryPostAsync<T>(path, body, doing, _ => false, cancellationToken).ConfigureAwait(false)
         ?? throw new GitHubRequestException($"While {doing}, GitHub answered without a body.");

@@ -466,14 +466,7 @@ public sealed partial class GitHubStore : ISpecStore
     private async Task<IReadOnlyList<ChangeRequest>> ReadOpenPullRequestsAsync(GitHubCall reader)
     {
         var query = new Dictionary<string, string> { ["state"] = "open", ["base"] = BaseBranch, ["per_page"] = "100" };
-        var pulls = new List<PullRequest>();
-        var page = await reader.GetResponseAsync<List<PullRequest>>($"{RepoPath}/pulls", query, "listing open pull requests", CancellationToken.None).ConfigureAwait(false);
-        pulls.AddRange(page.Body);
-        for (var pages = 1; pages < 10 && page.HttpResponse.ApiInfo.Links.TryGetValue("next", out var next); pages++)
-        {
-            page = await reader.GetResponseAsync<List<PullRequest>>(next.ToString(), null, "listing open pull requests", CancellationToken.None).ConfigureAwait(false);
-            pulls.AddRange(page.Body);
-        }
+        var pulls = await reader.GetAllPagesAsync<PullRequest>($"{RepoPath}/pulls", query, "listing open pull requests", maxPages: 10, CancellationToken.None).ConfigureAwait(false);
 
         // One per pod: if two were ever opened (two replicas racing), the older one is the pod's change.
         return pulls

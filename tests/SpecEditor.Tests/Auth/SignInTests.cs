@@ -131,6 +131,20 @@ public sealed partial class SignInTests
     }
 
     [Fact]
+    public async Task A_member_of_more_teams_than_one_page_lists_is_allowed_by_a_team_on_a_later_page()
+    {
+        await using var world = await GitHubWorld.StartAsync(new Dictionary<string, string?> { ["GH_ALLOWED_TEAMS"] = "acme/platform" });
+        world.Alice.Teams.AddRange(Enumerable.Range(0, 150).Select(i => $"acme/team-{i:D3}"));
+        world.Alice.Teams.Add("acme/platform");
+        var since = world.Fake.Calls.Count;
+
+        using var api = await world.ApiClient(world.Alice, "repo", "read:org").GetAsync("/api/pods", Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        Assert.Equal(2, world.ApiCalls(since).Count(c => c.Path.EndsWith("/user/teams", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_protected_environment_can_only_be_changed_by_the_listed_users_and_teams()
     {
         await using var world = await GitHubWorld.StartAsync(new Dictionary<string, string?> { ["GH_PROTECTED_ENVIRONMENTS"] = "prd=bob,@acme/sre" });
