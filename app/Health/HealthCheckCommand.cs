@@ -5,7 +5,7 @@ namespace SpecEditor.Health;
 
 /// <summary>
 /// <c>SpecEditor healthcheck [--url URL]</c>: asks the running app whether it is ready and exits 0 (ready) or 1 (not).
-/// The container's HEALTHCHECK runs this, so the image needs no curl or shell. It speaks plain HTTP/1.1 over a socket
+/// The container's HEALTHCHECK runs this, so the image needs no curl or shell. It speaks plain HTTP/1.0 over a socket
 /// instead of loading HttpClient: the check starts a whole process every few seconds, so its start-up cost is what counts.
 /// </summary>
 public static class HealthCheckCommand
@@ -31,14 +31,15 @@ public static class HealthCheckCommand
             using var client = new TcpClient();
             await client.ConnectAsync(uri.Host, uri.Port, timeout.Token).ConfigureAwait(false);
             await using var stream = client.GetStream();
-            var request = $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: close\r\nAccept: application/json\r\n\r\n";
+            // HTTP/1.0: the server then sends the body as is (never chunked) and closes the connection after it.
+            var request = $"GET {uri.PathAndQuery} HTTP/1.0\r\nHost: {uri.Authority}\r\nAccept: application/json\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(request), timeout.Token).ConfigureAwait(false);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var response = await reader.ReadToEndAsync(timeout.Token).ConfigureAwait(false);
             var statusLine = response.AsSpan(0, Math.Max(0, response.IndexOf("\r\n", StringComparison.Ordinal)));
             var separator = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             var status = statusLine.Length >= 12 && int.TryParse(statusLine[9..12], out var code) ? code : 0;
-            Console.WriteLine($"{status} {(separator >= 0 ? Unchunk(response, separator + 4) : string.Empty)}");
+            Console.WriteLine($"{status} {(separator >= 0 ? response[(separator + 4)..] : string.Empty)}");
             return status is >= 200 and < 300 ? 0 : 1;
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
@@ -46,31 +47,5 @@ public static class HealthCheckCommand
             await Console.Error.WriteLineAsync($"not ready: {url}: {(ex is OperationCanceledException ? "no answer within 5 s" : ex.Message)}").ConfigureAwait(false);
             return 1;
         }
-    }
-
-    /// <summary>The body, whether sent whole or in chunks (the health writer streams JSON, so Kestrel chunks it).</summary>
-    private static string Unchunk(string response, int bodyStart)
-    {
-        var headers = response[..bodyStart];
-        if (!headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
-        {
-            return response[bodyStart..];
-        }
-
-        var body = new StringBuilder();
-        var position = bodyStart;
-        while (position < response.Length)
-        {
-            var lineEnd = response.IndexOf("\r\n", position, StringComparison.Ordinal);
-            if (lineEnd < 0 || !int.TryParse(response.AsSpan(position, lineEnd - position), System.Globalization.NumberStyles.HexNumber, null, out var size) || size == 0)
-            {
-                break;
-            }
-
-            body.Append(response, lineEnd + 2, Math.Min(size, response.Length - lineEnd - 2));
-            position = lineEnd + 2 + size + 2;
-        }
-
-        return body.ToString();
     }
 }
