@@ -203,7 +203,9 @@ public sealed partial class AutomationService(
         string from;
         if (string.IsNullOrWhiteSpace(fromStep))
         {
-            from = steps.FirstOrDefault(s => s.State is StepStates.Failed or StepStates.Cancelled)?.Name
+            // A run cancelled before it was admitted has only pending steps: it goes again from the first of them.
+            from = (steps.FirstOrDefault(s => s.State is StepStates.Failed or StepStates.Cancelled)
+                    ?? steps.FirstOrDefault(s => s.State == StepStates.Pending))?.Name
                 ?? throw new RunStateException(id, run.State, "no step failed; name the step to run again from (fromStep).");
         }
         else
