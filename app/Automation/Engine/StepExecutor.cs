@@ -98,7 +98,8 @@ public sealed partial class StepExecutor(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStepError(logger, ex, run.Id, claim.Step.Name);
+            // As text, masked: an exception's message or data can carry a secret, and log sinks keep what they are given.
+            LogStepError(logger, run.Id, claim.Step.Name, redactor.Redact(ex.ToString()));
             outcome = new StepOutcome.Failed($"unexpected error: {redactor.Redact(ex.Message)}", Retryable: true);
         }
         finally
@@ -413,8 +414,8 @@ public sealed partial class StepExecutor(
         public DateTimeOffset? JobFinishedAt { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} step {Step} failed unexpectedly")]
-    private static partial void LogStepError(ILogger logger, Exception exception, string runId, string step);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} step {Step} failed unexpectedly: {Error}")]
+    private static partial void LogStepError(ILogger logger, string runId, string step, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} step {Step} attempt {Attempt} left to the next holder: {Reason}")]
     private static partial void LogAbandoned(ILogger logger, string runId, string step, int attempt, string reason);
