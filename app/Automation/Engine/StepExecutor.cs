@@ -258,7 +258,8 @@ public sealed partial class StepExecutor(
 
     private async Task<StepOutcome> PublishAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
-        var run = await store.GetRunAsync(claim.Run.Id, cancellationToken).ConfigureAwait(false) ?? throw new PermanentStepException("the run is gone");
+        // Read at claim time, after clone stored base commit and feature folder; nothing the publish uses changes since.
+        var run = claim.Run;
         if (run.BaseCommit is null || run.FeatureDir is null || !workspace.Exists(run.Id))
         {
             throw new PermanentStepException("the run's workspace is gone; retry the run from clone");
