@@ -68,6 +68,25 @@ public sealed class AutomationApiTests
     }
 
     [Fact]
+    public async Task An_artifact_whose_name_holds_a_quote_is_served_with_a_well_formed_file_name()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["AUTOMATION_AGENTS_FILE"] = AgentsFile() });
+        var run = await AutomationHarness.SubmitAsync(app.Client, "missing secret makes it fail at once");
+        var now = DateTimeOffset.UtcNow;
+        const string fileName = "say \"hi\"; é.md";
+        await app.Services.GetRequiredService<SpecEditor.Automation.Store.RunStore>().PutArtifactAsync(
+            run.Id, null, $"files/{fileName}", "text/markdown; charset=utf-8", "# hi\n"u8.ToArray(), now, now.AddHours(1), TestContext.Current.CancellationToken);
+
+        using var response = await app.Client.GetAsync($"/api/automation/runs/{run.Id}/artifacts/files/{Uri.EscapeDataString(fileName)}", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var disposition = response.Content.Headers.ContentDisposition;
+        Assert.NotNull(disposition);
+        Assert.Equal("inline", disposition.DispositionType);
+        Assert.Equal(fileName, disposition.FileNameStar);
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_the_runs_api()
     {
         await using var app = await TestApp.StartAsync();
