@@ -147,6 +147,9 @@ public sealed class AutomationSettings : ISettings
 
     public int MaxLogByteCount => Int(MaxLogBytes);
 
+    /// <summary>Why a run stopped at its deadline: written by the reaper, and by the executor whose job it stopped.</summary>
+    public string RunDeadlineError => $"the run passed its deadline ({RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
+
     public bool GitHubConfigured => !string.IsNullOrEmpty(GitHubRepository) && !string.IsNullOrEmpty(GitHubToken);
 
     public IEnumerable<string> Validate()

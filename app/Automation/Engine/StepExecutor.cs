@@ -377,7 +377,7 @@ public sealed partial class StepExecutor(
     }
 
     private StepOutcome.Stopped Stopped(string reason) => reason == CancelReasons.Timeout
-        ? new StepOutcome.Stopped(reason, $"the run passed its deadline ({_settings.RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS); the job was stopped")
+        ? new StepOutcome.Stopped(reason, $"{_settings.RunDeadlineError}; the job was stopped")
         : new StepOutcome.Stopped(reason, "cancelled");
 
     private static StepOutcome.Failed Interrupted() =>
