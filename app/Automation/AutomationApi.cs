@@ -146,7 +146,11 @@ public static class AutomationApi
         var headers = context.Response.Headers;
         headers.ETag = $"\"{artifact.Sha256}\"";
         headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(artifact.Sha256))}:";
-        headers.ContentDisposition = $"inline; filename=\"{Path.GetFileName(artifact.Name)}\"";
+
+        // Built, not formatted: file names come from what the agent wrote, and may hold quotes or non-ASCII characters.
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("inline");
+        disposition.SetHttpFileName(Path.GetFileName(artifact.Name));
+        headers.ContentDisposition = disposition.ToString();
         return TypedResults.Bytes(content, artifact.ContentType);
     }
 

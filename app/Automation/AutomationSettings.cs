@@ -147,6 +147,9 @@ public sealed class AutomationSettings : ISettings
 
     public int MaxLogByteCount => Int(MaxLogBytes);
 
+    /// <summary>Why a run stopped at its deadline: written by the reaper, and by the executor whose job it stopped.</summary>
+    public string RunDeadlineError => $"the run passed its deadline ({RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
+
     public bool GitHubConfigured => !string.IsNullOrEmpty(GitHubRepository) && !string.IsNullOrEmpty(GitHubToken);
 
     public IEnumerable<string> Validate()
@@ -210,12 +213,10 @@ public sealed class AutomationSettings : ISettings
             yield return $"GH_REPO: '{GitHubRepository}' must name the repository as owner/name";
         }
 
-        foreach (var (name, value) in new[] { ("GH_API_URL", GitHubApiUrl), ("GH_WEB_URL", GitHubWebUrl ?? GitHubServerUrl) })
+        // The github store's own check and wording: with both reading these variables, a bad URL is still one line.
+        foreach (var line in GitHubSettings.UrlErrors(GitHubApiUrl, GitHubWebUrl))
         {
-            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            {
-                yield return $"{name}: '{value}' is not an absolute http(s) URL";
-            }
+            yield return line;
         }
 
         if (SpecsSettings.ParseAuthor(CommitAuthor) is null)

@@ -21,9 +21,11 @@ internal sealed partial class DatabaseMigrationService(
     {
         var timeout = TimeSpan.FromSeconds(settings.Value.StartupTimeout);
         var clock = Stopwatch.StartNew();
-        var delay = TimeSpan.FromMilliseconds(250);
+        var failures = 0;
         while (true)
         {
+            // Chosen before trying, so the filter below can tell whether one more wait still fits in the timeout.
+            var delay = Backoff.Delay(failures + 1, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5), Random.Shared);
             try
             {
                 await runner.ApplyAsync(cancellationToken).ConfigureAwait(false);
@@ -31,9 +33,9 @@ internal sealed partial class DatabaseMigrationService(
             }
             catch (Exception ex) when (IsUnreachable(ex) && clock.Elapsed + delay < timeout)
             {
-                LogWaiting(logger, database.Provider, ex.Message, delay.TotalSeconds);
+                failures++;
+                LogWaiting(logger, database.Provider, ex.Message, Math.Round(delay.TotalSeconds, 2));
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 5));
             }
             catch (DbException ex)
             {

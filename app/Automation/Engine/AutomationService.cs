@@ -153,17 +153,7 @@ public sealed partial class AutomationService(
             throw new RunStateException(id, run.State, "only queued or running runs can be cancelled.");
         }
 
-        var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (stoppedNow)
-        {
-            await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
-        }
-        else
-        {
-            notifier.StopRequested(id);
-        }
-
-        notifier.EventsAdded(id);
+        await RequestStopAsync(id, CancelReasons.Cancelled, "cancelled", cancellationToken).ConfigureAwait(false);
         return await GetAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -173,18 +163,7 @@ public sealed partial class AutomationService(
         var overdue = await store.ListOverdueRunsAsync(clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         foreach (var id in overdue)
         {
-            var error = $"the run passed its deadline ({_settings.RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
-            var stoppedNow = await store.RequestStopAsync(id, CancelReasons.Timeout, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (stoppedNow)
-            {
-                await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                notifier.StopRequested(id);
-            }
-
-            notifier.EventsAdded(id);
+            await RequestStopAsync(id, CancelReasons.Timeout, _settings.RunDeadlineError, cancellationToken).ConfigureAwait(false);
         }
 
         return overdue.Count;
@@ -203,7 +182,9 @@ public sealed partial class AutomationService(
         string from;
         if (string.IsNullOrWhiteSpace(fromStep))
         {
-            from = steps.FirstOrDefault(s => s.State is StepStates.Failed or StepStates.Cancelled)?.Name
+            // A run cancelled before it was admitted has only pending steps: it goes again from the first of them.
+            from = (steps.FirstOrDefault(s => s.State is StepStates.Failed or StepStates.Cancelled)
+                    ?? steps.FirstOrDefault(s => s.State == StepStates.Pending))?.Name
                 ?? throw new RunStateException(id, run.State, "no step failed; name the step to run again from (fromStep).");
         }
         else
@@ -304,6 +285,22 @@ public sealed partial class AutomationService(
     private static PullRequestResponse ToResponse(PullRequestRow pull) => new(
         pull.Target, pull.Repository, pull.Number, pull.Url, pull.BaseBranch, pull.HeadBranch, pull.HeadCommit, pull.Title, pull.Body, pull.Draft, pull.State,
         JsonSerializer.Deserialize(pull.Files, AutomationJsonContext.Default.StringArray) ?? [], pull.CreatedAt, pull.UpdatedAt);
+
+    /// <summary>A run with no step executing stops here and now; otherwise the instance executing its step stops the job.</summary>
+    private async Task RequestStopAsync(string id, string reason, string error, CancellationToken cancellationToken)
+    {
+        var stoppedNow = await store.RequestStopAsync(id, reason, error, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (stoppedNow)
+        {
+            await FinalizeAsync(id, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            notifier.StopRequested(id);
+        }
+
+        notifier.EventsAdded(id);
+    }
 
     private async Task<RunRow> RequireAsync(string id, CancellationToken cancellationToken) =>
         await store.GetRunAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(id);

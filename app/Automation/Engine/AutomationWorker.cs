@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SpecEditor.Automation.Agents;
 using SpecEditor.Data;
 using SpecEditor.Automation.Runners;
 using SpecEditor.Automation.Store;
@@ -33,6 +34,7 @@ public sealed partial class AutomationWorker(
     RunNotifier notifier,
     AutomationMetrics metrics,
     AutomationInstance instance,
+    SecretRedactor redactor,
     IOptions<AutomationSettings> options,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
@@ -146,7 +148,8 @@ public sealed partial class AutomationWorker(
         catch (Exception ex)
         {
             // Typically the database going away mid-step: the lease runs out and an instance takes the step over.
-            LogExecutorFailed(logger, ex, claim.Run.Id, claim.Step.Name, claim.Attempt);
+            // As text, masked: an exception's message or data can carry a secret, and log sinks keep what they are given.
+            LogExecutorFailed(logger, claim.Run.Id, claim.Step.Name, claim.Attempt, redactor.Redact(ex.ToString()));
         }
     }
 
@@ -196,8 +199,8 @@ public sealed partial class AutomationWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "Automation loop failed; trying again")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Executing run {RunId} step {Step} attempt {Attempt} failed; its lease will expire and the step be taken over")]
-    private static partial void LogExecutorFailed(ILogger logger, Exception exception, string runId, string step, int attempt);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Executing run {RunId} step {Step} attempt {Attempt} failed; its lease will expire and the step be taken over: {Error}")]
+    private static partial void LogExecutorFailed(ILogger logger, string runId, string step, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed orphaned job {Job} (run {RunId} {Step} attempt {Attempt}, started by {Instance})")]
     private static partial void LogOrphanRemoved(ILogger logger, string job, string runId, string step, int attempt, string instance);

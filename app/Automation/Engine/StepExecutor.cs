@@ -98,7 +98,8 @@ public sealed partial class StepExecutor(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogStepError(logger, ex, run.Id, claim.Step.Name);
+            // As text, masked: an exception's message or data can carry a secret, and log sinks keep what they are given.
+            LogStepError(logger, run.Id, claim.Step.Name, redactor.Redact(ex.ToString()));
             outcome = new StepOutcome.Failed($"unexpected error: {redactor.Redact(ex.Message)}", Retryable: true);
         }
         finally
@@ -257,7 +258,8 @@ public sealed partial class StepExecutor(
 
     private async Task<StepOutcome> PublishAsync(ClaimedStep claim, AttemptLog log, CancellationToken cancellationToken)
     {
-        var run = await store.GetRunAsync(claim.Run.Id, cancellationToken).ConfigureAwait(false) ?? throw new PermanentStepException("the run is gone");
+        // Read at claim time, after clone stored base commit and feature folder; nothing the publish uses changes since.
+        var run = claim.Run;
         if (run.BaseCommit is null || run.FeatureDir is null || !workspace.Exists(run.Id))
         {
             throw new PermanentStepException("the run's workspace is gone; retry the run from clone");
@@ -375,7 +377,7 @@ public sealed partial class StepExecutor(
     }
 
     private StepOutcome.Stopped Stopped(string reason) => reason == CancelReasons.Timeout
-        ? new StepOutcome.Stopped(reason, $"the run passed its deadline ({_settings.RunTimeout.TotalSeconds:0} s, AUTOMATION_RUN_TIMEOUT_SECONDS); the job was stopped")
+        ? new StepOutcome.Stopped(reason, $"{_settings.RunDeadlineError}; the job was stopped")
         : new StepOutcome.Stopped(reason, "cancelled");
 
     private static StepOutcome.Failed Interrupted() =>
@@ -413,8 +415,8 @@ public sealed partial class StepExecutor(
         public DateTimeOffset? JobFinishedAt { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} step {Step} failed unexpectedly")]
-    private static partial void LogStepError(ILogger logger, Exception exception, string runId, string step);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} step {Step} failed unexpectedly: {Error}")]
+    private static partial void LogStepError(ILogger logger, string runId, string step, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} step {Step} attempt {Attempt} left to the next holder: {Reason}")]
     private static partial void LogAbandoned(ILogger logger, string runId, string step, int attempt, string reason);

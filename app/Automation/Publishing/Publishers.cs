@@ -99,7 +99,11 @@ public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions
 /// </summary>
 public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOptions<AutomationSettings> settings, TimeProvider clock) : IPublisher
 {
-    private GitHubConnection? _connection;
+    // One client, and so one pool of HTTP connections, for every publish: the token and API root are read once at startup.
+    private readonly Lazy<GitHubClient> _client = new(() => new GitHubClient(new ProductHeaderValue("spec-editor"), new Uri(settings.Value.GitHubApiUrl.TrimEnd('/') + "/"))
+    {
+        Credentials = new Credentials(settings.Value.GitHubToken),
+    });
 
     public async Task<PullRequestRow> PublishAsync(PublishContext context, CancellationToken cancellationToken)
     {
@@ -114,7 +118,7 @@ public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOption
 
         workspace.Push(context.Run.Id, target.CloneUrl, refspecs, target.Credentials);
 
-        var client = Client(target.Token);
+        var client = _client.Value;
         PullRequest pull;
         try
         {
@@ -160,20 +164,4 @@ public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOption
             Files = PullRequests.FilesJson(context.Commit),
         }, clock.GetUtcNow(), null, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>One client, and so one pool of HTTP connections, for every publish; made anew only if the token changes.</summary>
-    private GitHubClient Client(string token)
-    {
-        var connection = Volatile.Read(ref _connection);
-        if (connection?.Token != token)
-        {
-            var api = settings.Value.GitHubApiUrl.TrimEnd('/') + "/";
-            connection = new GitHubConnection(token, new GitHubClient(new ProductHeaderValue("spec-editor"), new Uri(api)) { Credentials = new Credentials(token) });
-            Volatile.Write(ref _connection, connection);
-        }
-
-        return connection.Client;
-    }
-
-    private sealed record GitHubConnection(string Token, GitHubClient Client);
 }

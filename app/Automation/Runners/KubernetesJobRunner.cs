@@ -129,10 +129,26 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
                 () => Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: cancellationToken),
                 () => DeleteJobAsync(name, cancellationToken)).ConfigureAwait(false);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden)
+        catch (Exception ex)
         {
-            await DeleteSecretAsync(name, CancellationToken.None).ConfigureAwait(false);
-            throw new PermanentStepException($"Kubernetes refused the job ({(int)ex.Response.StatusCode}): {ex.Response.Content}", ex);
+            // Without a Job nothing removes the Secret: the step's cleanup needs a job id and the sweep lists Jobs only.
+            // Not cancellable: a cancelled or timed-out create must still take its Secret with it.
+            try
+            {
+                await DeleteSecretAsync(name, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception deleteFailure)
+            {
+                // The create's error is the one to report; this one only says a Secret may be left behind.
+                LogSecretLeft(_logger, name, deleteFailure.Message);
+            }
+
+            if (ex is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden } refused)
+            {
+                throw new PermanentStepException($"Kubernetes refused the job ({(int)refused.Response.StatusCode}): {refused.Response.Content}", ex);
+            }
+
+            throw;
         }
 
         LogStarted(_logger, name, spec.Key.RunId, spec.Key.Step, spec.Key.Attempt);
@@ -289,4 +305,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created Kubernetes job {Job} for run {RunId} {Step} attempt {Attempt}")]
     private static partial void LogStarted(ILogger logger, string job, string runId, string step, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete Secret {Secret} after its Job failed to be created: {Reason}")]
+    private static partial void LogSecretLeft(ILogger logger, string secret, string reason);
 }

@@ -150,14 +150,9 @@ public sealed partial class GitHubSettings : ISettings
             yield break;
         }
 
-        if (!IsHttpUrl(ApiUrl))
+        foreach (var line in UrlErrors(ApiUrl, WebUrl))
         {
-            yield return $"GH_API_URL: '{ApiUrl}' is not an absolute http(s) URL (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server)";
-        }
-
-        if (WebUrl is { Length: > 0 } && !IsHttpUrl(WebUrl))
-        {
-            yield return $"GH_WEB_URL: '{WebUrl}' is not an absolute http(s) URL";
+            yield return line;
         }
 
         if (Token is { Length: > 0 } token && (token.Any(char.IsWhiteSpace) || token.Length < 20))
@@ -230,6 +225,23 @@ public sealed partial class GitHubSettings : ISettings
         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < min || number > max)
         {
             yield return $"{name}: '{value}' must be a whole number from {min} to {max}";
+        }
+    }
+
+    /// <summary>
+    /// The lines for a bad GH_API_URL or GH_WEB_URL. Shared with automation, which reads the same variables: startup drops
+    /// duplicate lines, so the same text from both means one line per bad URL.
+    /// </summary>
+    public static IEnumerable<string> UrlErrors(string apiUrl, string? webUrl)
+    {
+        if (!IsHttpUrl(apiUrl))
+        {
+            yield return $"GH_API_URL: '{apiUrl}' is not an absolute http(s) URL (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server)";
+        }
+
+        if (webUrl is { Length: > 0 } && !IsHttpUrl(webUrl))
+        {
+            yield return $"GH_WEB_URL: '{webUrl}' is not an absolute http(s) URL";
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Docker.DotNet.Models;
 using SpecEditor.Automation;
+using SpecEditor.Automation.Engine;
 using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Automation;
@@ -64,6 +65,25 @@ public sealed class AutomationApiTests
             Assert.True(status == (int)response.StatusCode, $"{path} answered {(int)response.StatusCode}");
             Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("code").GetString());
         }
+    }
+
+    [Fact]
+    public async Task An_artifact_whose_name_holds_a_quote_is_served_with_a_well_formed_file_name()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["AUTOMATION_AGENTS_FILE"] = AgentsFile() });
+        var run = await AutomationHarness.SubmitAsync(app.Client, "missing secret makes it fail at once");
+        var now = DateTimeOffset.UtcNow;
+        const string fileName = "say \"hi\"; é.md";
+        await app.Services.GetRequiredService<SpecEditor.Automation.Store.RunStore>().PutArtifactAsync(
+            run.Id, null, $"files/{fileName}", "text/markdown; charset=utf-8", "# hi\n"u8.ToArray(), now, now.AddHours(1), TestContext.Current.CancellationToken);
+
+        using var response = await app.Client.GetAsync($"/api/automation/runs/{run.Id}/artifacts/files/{Uri.EscapeDataString(fileName)}", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var disposition = response.Content.Headers.ContentDisposition;
+        Assert.NotNull(disposition);
+        Assert.Equal("inline", disposition.DispositionType);
+        Assert.Equal(fileName, disposition.FileNameStar);
     }
 
     [Fact]
@@ -245,6 +265,35 @@ public sealed class AutomationApiTests
         {
             await client.Containers.RemoveContainerAsync(foreign.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_while_still_queued_is_retried_from_its_first_step()
+    {
+        // Without the engine's worker nothing admits the run, so it is cancelled with every step still pending.
+        await using var app = await TestApp.StartAsync(
+            new Dictionary<string, string?> { ["AUTOMATION_AGENTS_FILE"] = AgentsFile(), [TestAgentImage.SecretName] = "x" },
+            builder =>
+            {
+                foreach (var worker in builder.Services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationFactory?.Method.ReturnType == typeof(AutomationWorker)).ToList())
+                {
+                    builder.Services.Remove(worker);
+                }
+            });
+        var submitted = await AutomationHarness.SubmitAsync(app.Client, "Cancelled in the queue", dryRun: true);
+        Assert.Equal("queued", submitted.State);
+        using var cancel = await app.Client.PostAsync($"/api/automation/runs/{submitted.Id}/cancel", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var cancelled = await AutomationHarness.GetAsync(app.Client, submitted.Id);
+        Assert.Equal("cancelled", cancelled.State);
+        Assert.All(cancelled.Steps!, s => Assert.Equal("pending", s.State));
+
+        using var retry = await app.Client.PostAsJsonAsync($"/api/automation/runs/{submitted.Id}/retry", new { }, TestContext.Current.CancellationToken);
+
+        Assert.True(retry.StatusCode == HttpStatusCode.Accepted, await retry.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var retried = await AutomationHarness.GetAsync(app.Client, submitted.Id);
+        Assert.Equal("queued", retried.State);
+        Assert.Contains(await AutomationHarness.EventsAsync(app.Client, submitted.Id), e => e.Message == "Run queued again from clone");
     }
 
     private static string AgentsFile()

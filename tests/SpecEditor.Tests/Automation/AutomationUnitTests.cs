@@ -34,6 +34,21 @@ public sealed class AutomationUnitTests
     }
 
     [Fact]
+    public async Task A_bad_github_url_read_by_both_the_github_store_and_automation_is_one_line()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["SPEC_STORE"] = "github",
+            ["GH_API_URL"] = "ftp://x",
+            ["GH_WEB_URL"] = "nonsense",
+        }));
+
+        var lines = StartupReport.Describe(failure);
+        Assert.Single(lines, l => l.StartsWith("GH_API_URL:", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("GH_WEB_URL:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_notifier_wakes_every_watcher_of_a_run_and_forgets_the_run_when_the_last_watch_ends()
     {
         var notifier = new RunNotifier();

@@ -37,6 +37,9 @@ public sealed class FakeKubernetes : IAsyncDisposable
 
     public Func<JsonObject, JsonObject?, (int ExitCode, string Log)> Execute { get; set; } = (_, _) => (0, "");
 
+    /// <summary>When set, every Job create is answered with this status (a Kubernetes Status body) and nothing is created.</summary>
+    public int? JobCreateStatus { get; set; }
+
     public static async Task<FakeKubernetes> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -55,7 +58,12 @@ public sealed class FakeKubernetes : IAsyncDisposable
         {
             var job = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
             var name = job["metadata"]!["name"]!.GetValue<string>();
-            if (fake!.Jobs.ContainsKey(name))
+            if (fake!.JobCreateStatus is { } status)
+            {
+                return Results.Json(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = "Failure", ["message"] = "the fake refuses", ["code"] = status }, statusCode: status);
+            }
+
+            if (fake.Jobs.ContainsKey(name))
             {
                 return Conflict(name);
             }

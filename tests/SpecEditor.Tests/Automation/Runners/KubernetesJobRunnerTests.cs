@@ -109,4 +109,31 @@ public sealed class KubernetesJobRunnerTests
         Assert.Equal(7, Assert.Single(run.Steps!.Single(s => s.Name == "specify").AttemptHistory).ExitCode);
         Assert.Empty(kubernetes.Jobs);
     }
+
+    [Fact]
+    public async Task A_job_the_cluster_fails_to_create_leaves_no_secret_behind()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        using var work = new TempDirectory("spec-editor-k8s-work");
+        using var agents = new TempDirectory("spec-editor-k8s-agents");
+        var agentsFile = Path.Combine(agents.Path, "agents.json");
+        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
+        kubernetes.JobCreateStatus = 500;
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = work.Path,
+            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
+            [TestAgentImage.SecretName] = "x",
+            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
+        });
+
+        var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "The API server fails", dryRun: true)).Id, seconds: 60);
+
+        Assert.Equal("failed", run.State);
+        Assert.Empty(kubernetes.Created);
+        Assert.Empty(kubernetes.Secrets);
+    }
 }
