@@ -30,6 +30,7 @@ internal sealed class AttemptLog : IAsyncDisposable
     private int _stderrBytes;
     private bool _stdoutCut;
     private bool _stderrCut;
+    private string? _lastErrorLine;
 
     public AttemptLog(ClaimedStep claim, RunStore store, SecretRedactor redactor, RunNotifier notifier, TimeProvider clock, int maxBytes)
     {
@@ -47,35 +48,42 @@ internal sealed class AttemptLog : IAsyncDisposable
         var redacted = _redactor.Redact(line);
         lock (_gate)
         {
-            var (buffer, cut) = stream == OutputChannel.StdOut ? (_stdout, _stdoutCut) : (_stderr, _stderrCut);
-            ref var bytes = ref stream == OutputChannel.StdOut ? ref _stdoutBytes : ref _stderrBytes;
-            var size = Encoding.UTF8.GetByteCount(redacted) + 1;
-            if (!cut && bytes + size <= _maxBytes)
+            var stdout = stream == OutputChannel.StdOut;
+            if (!stdout && redacted.Length > 0)
             {
-                buffer.Append(redacted).Append('\n');
-                bytes += size;
-            }
-            else if (!cut)
-            {
-                buffer.Append(System.Globalization.CultureInfo.InvariantCulture, $"[log cut at {_maxBytes} bytes (AUTOMATION_MAX_LOG_BYTES)]\n");
-                if (stream == OutputChannel.StdOut)
-                {
-                    _stdoutCut = true;
-                }
-                else
-                {
-                    _stderrCut = true;
-                }
+                _lastErrorLine = redacted;
             }
 
+            if (stdout ? _stdoutCut : _stderrCut)
+            {
+                // Past the cap a line reaches neither the log artifact nor the events, so the database stays bounded too.
+                return ValueTask.CompletedTask;
+            }
+
+            var buffer = stdout ? _stdout : _stderr;
+            ref var bytes = ref stdout ? ref _stdoutBytes : ref _stderrBytes;
+            var size = Encoding.UTF8.GetByteCount(redacted) + 1;
+            var message = redacted;
+            if (bytes + size <= _maxBytes)
+            {
+                bytes += size;
+            }
+            else
+            {
+                message = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[log cut at {_maxBytes} bytes (AUTOMATION_MAX_LOG_BYTES)]");
+                _stdoutCut |= stdout;
+                _stderrCut |= !stdout;
+            }
+
+            buffer.Append(message).Append('\n');
             _pending.Add(new EventRow
             {
                 RunId = _claim.Run.Id,
                 At = _clock.GetUtcNow(),
-                Kind = stream == OutputChannel.StdOut ? EventKinds.StdOut : EventKinds.StdErr,
+                Kind = stdout ? EventKinds.StdOut : EventKinds.StdErr,
                 Step = _claim.Step.Name,
                 Attempt = _claim.Attempt,
-                Message = redacted.Length > MaxEventLine ? redacted[..MaxEventLine] + "…" : redacted,
+                Message = message.Length > MaxEventLine ? message[..MaxEventLine] + "…" : message,
             });
         }
 
@@ -115,16 +123,14 @@ internal sealed class AttemptLog : IAsyncDisposable
         }
     }
 
-    /// <summary>The last stderr line, for the failure reason people see first.</summary>
+    /// <summary>The last stderr line (also past the log cap), for the failure reason people see first.</summary>
     public string? LastErrorLine
     {
         get
         {
             lock (_gate)
             {
-                var text = _stderr.ToString().TrimEnd('\n');
-                var last = text[(text.LastIndexOf('\n') + 1)..];
-                return last.Length == 0 ? null : last.Length > 300 ? last[..300] + "…" : last;
+                return _lastErrorLine is not { Length: > 0 } last ? null : last.Length > 300 ? last[..300] + "…" : last;
             }
         }
     }
