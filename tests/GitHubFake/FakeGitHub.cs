@@ -136,14 +136,6 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         }
     }
 
-    public void ClearCalls()
-    {
-        lock (Gate)
-        {
-            _calls.Clear();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);

@@ -44,10 +44,7 @@ public sealed class PostgresTests(PostgresServer postgres)
     public async Task Startup_waits_for_a_database_that_comes_up_late()
     {
         var url = new Uri(await postgres.CreateDatabaseAsync());
-        using var late = new TcpListener(IPAddress.Loopback, 0);
-        late.Start();
-        var port = ((IPEndPoint)late.LocalEndpoint).Port;
-        late.Stop();
+        var port = LoopbackPort.Free();
 
         // Nothing listens on the port for the first 1.5 s; then a forwarder to the real server opens it.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -76,10 +73,7 @@ public sealed class PostgresTests(PostgresServer postgres)
     public async Task A_database_that_never_answers_stops_startup_with_one_line()
     {
         using var data = new TempDirectory("spec-editor-db");
-        using var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        var port = LoopbackPort.Free();
 
         await using var app = SpecEditorApp.Create([], new Dictionary<string, string?>
         {

@@ -68,10 +68,7 @@ public sealed class HealthTests : IAsyncLifetime
     {
         Assert.Equal(0, await HealthCheckCommand.RunAsync(["--url", new Uri(_app.BaseAddress, "/health/ready").ToString()]));
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = LoopbackPort.Free();
         Assert.Equal(1, await HealthCheckCommand.RunAsync(["--url", $"http://127.0.0.1:{closedPort}/health/ready"]));
     }
 }

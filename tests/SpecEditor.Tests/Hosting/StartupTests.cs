@@ -47,19 +47,12 @@ public sealed class StartupTests
     public async Task The_app_binary_exits_with_code_2_and_one_line_per_bad_setting()
     {
         using var data = new TempDirectory("spec-editor-settings");
-        var start = new ProcessStartInfo("dotnet", [typeof(SpecEditorApp).Assembly.Location])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["DATA_DIR"] = data.Path, ["PORT"] = "99999", ["MAX_SPEC_BYTES"] = "lots" },
-        };
+        var run = await ProcessRun.RunAsync(
+            new ProcessStartInfo("dotnet") { Environment = { ["DATA_DIR"] = data.Path, ["PORT"] = "99999", ["MAX_SPEC_BYTES"] = "lots" } },
+            typeof(SpecEditorApp).Assembly.Location);
 
-        using var process = Process.Start(start)!;
-        var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-
-        Assert.Equal(StartupReport.BadSettingsExitCode, process.ExitCode);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(StartupReport.BadSettingsExitCode, run.ExitCode);
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.Contains(lines, l => l.StartsWith("spec-editor: cannot start: PORT: '99999'", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("spec-editor: cannot start: MAX_SPEC_BYTES: 'lots'", StringComparison.Ordinal));

@@ -70,19 +70,14 @@ public sealed partial class RunPagesTests
     [Fact]
     public async Task The_run_page_streams_log_lines_live_in_a_browser()
     {
-        var chromium = Requires.Chromium();
+        Requires.Chromium();
         using var harness = await AutomationHarness.CreateAsync();
         await using var app = await TestApp.StartAsync(harness.Settings());
         var run = await AutomationHarness.SubmitAsync(app.Client, "Watch it live [slow:specify]", dryRun: true);
         await AutomationHarness.WaitAsync(app.Client, run.Id, r => r.Steps!.Single(s => s.Name == "specify").AttemptHistory is [{ JobId: not null }]);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = chromium,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var page = await browser.NewPageAsync();
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync(app.BaseAddress);
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
         page.Response += (_, response) =>
