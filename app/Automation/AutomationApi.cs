@@ -155,7 +155,7 @@ public static class AutomationApi
     }
 
     private static Ok<IReadOnlyList<AgentResponse>> ListAgents(AutomationService automation) =>
-        TypedResults.Ok<IReadOnlyList<AgentResponse>>(automation.Agents.OrderBy(a => a.Name, StringComparer.Ordinal)
+        TypedResults.Ok<IReadOnlyList<AgentResponse>>(automation.Agents
             .Select(a => new AgentResponse(a.Name, a.Image, a.Command, a.Secrets, automation.MissingSecrets(a), a.MemoryMb, a.Cpus, a.Pids)).ToArray());
 
     private static async Task<Ok<IReadOnlyList<PullRequestResponse>>> ListPulls(string? state, int? limit, AutomationService automation, CancellationToken cancellationToken) =>

@@ -31,9 +31,12 @@ public sealed partial class AgentCatalog
                 _agents[agent.Name] = agent;
             }
         }
+
+        All = _agents.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray();
     }
 
-    public IReadOnlyCollection<AgentDefinition> All => _agents.Values;
+    /// <summary>Every agent, by name.</summary>
+    public IReadOnlyList<AgentDefinition> All { get; }
 
     public AgentDefinition? Find(string name) => _agents.GetValueOrDefault(name);
 

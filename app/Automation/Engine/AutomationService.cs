@@ -28,7 +28,7 @@ public sealed partial class AutomationService(
 
     private readonly AutomationSettings _settings = options.Value;
 
-    public IReadOnlyCollection<Agents.AgentDefinition> Agents => agents.All;
+    public IReadOnlyList<Agents.AgentDefinition> Agents => agents.All;
 
     /// <summary>The app's address for links in pull requests (PUBLIC_URL).</summary>
     public string PublicBaseUrl => hosting.Value.BaseUrl;
@@ -57,7 +57,7 @@ public sealed partial class AutomationService(
         var agent = string.IsNullOrWhiteSpace(request.Agent) ? null : agents.Find(request.Agent);
         if (agent is null)
         {
-            throw new AutomationRequestException("automation.unknown_agent", $"'{request.Agent}' is not an agent; use one of {string.Join(", ", agents.All.Select(a => a.Name).Order(StringComparer.Ordinal))}.");
+            throw new AutomationRequestException("automation.unknown_agent", $"'{request.Agent}' is not an agent; use one of {string.Join(", ", agents.All.Select(a => a.Name))}.");
         }
 
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch) ? "main" : request.BaseBranch.Trim();

@@ -102,5 +102,5 @@ public sealed class RepositoryTargets(IOptions<AutomationSettings> settings, IOp
         return new GitHubTarget(configured.GitHubRepository!, configured.GitHubServerUrl, configured.GitHubToken!);
     }
 
-    private string Describe() => Available.Count == 0 ? "no repository (none is configured)" : string.Join(", ", Available.Select(a => $"'{a}'"));
+    private string Describe() => Available is { Count: > 0 } available ? string.Join(", ", available.Select(a => $"'{a}'")) : "no repository (none is configured)";
 }

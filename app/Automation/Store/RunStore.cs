@@ -235,15 +235,7 @@ public sealed class RunStore(Database database)
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE automation_runs SET state = 'running', started_at = COALESCE(started_at, @now), deadline_at = @deadline, updated_at = @now WHERE id = @id AND state = 'queued'",
                     new { id, now, deadline = now + runTimeout }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var first = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                    "SELECT name FROM automation_steps WHERE run_id = @id AND state = 'pending' ORDER BY ordinal LIMIT 1", new { id }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                if (first is not null)
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @id AND name = @first",
-                        new { id, first, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                }
-
+                await ReadyNextStepAsync(connection, transaction, id, afterOrdinal: -1, now, cancellationToken).ConfigureAwait(false);
                 await InsertEventAsync(connection, transaction, id, now, EventKinds.State, null, null, "Run started", cancellationToken).ConfigureAwait(false);
                 running[repository] = running.GetValueOrDefault(repository) + 1;
                 total++;
@@ -342,7 +334,7 @@ public sealed class RunStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var renewed = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_owner = @instance AND state = 'running' AND attempts = @Attempt",
-            new { expires = now + lease, claim.Run.Id, RunId = claim.Run.Id, claim.Step.Name, instance, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { expires = now + lease, RunId = claim.Run.Id, claim.Step.Name, instance, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (renewed == 0)
         {
             return null;
@@ -418,14 +410,8 @@ public sealed class RunStore(Database database)
                 {
                     await FinishStepAsync(connection, transaction, runId, name, StepStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} succeeded", cancellationToken).ConfigureAwait(false);
-                    var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                        "SELECT name FROM automation_steps WHERE run_id = @runId AND ordinal > @ordinal AND state = 'pending' ORDER BY ordinal LIMIT 1",
-                        new { runId, ordinal = step.Ordinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    if (next is not null)
+                    if (await ReadyNextStepAsync(connection, transaction, runId, step.Ordinal, now, cancellationToken).ConfigureAwait(false))
                     {
-                        await connection.ExecuteAsync(new CommandDefinition(
-                            "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
-                            new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                         return new Completion(true, RunStates.Running, null);
                     }
 
@@ -590,18 +576,17 @@ public sealed class RunStore(Database database)
     }
 
     /// <summary>Stores (or replaces) an artifact with its size and sha256.</summary>
-    public async Task<ArtifactRow> PutArtifactAsync(string runId, string? step, string name, string contentType, byte[] content, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task PutArtifactAsync(string runId, string? step, string name, string contentType, byte[] content, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
-        return await InTransactionAsync(async (connection, transaction) =>
+        await InTransactionAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM automation_artifacts WHERE run_id = @runId AND name = @name", new { runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return await connection.QuerySingleAsync<ArtifactRow>(new CommandDefinition(
-                $"""
+            return await connection.ExecuteAsync(new CommandDefinition(
+                """
                 INSERT INTO automation_artifacts (run_id, step, name, content_type, size, sha256, content, created_at, expires_at)
                 VALUES (@runId, @step, @name, @contentType, @size, @sha, @content, @now, @expiresAt)
-                RETURNING {ArtifactColumns}
                 """,
                 new { runId, step, name, contentType, size = (long)content.Length, sha, content, now, expiresAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -742,6 +727,23 @@ public sealed class RunStore(Database database)
         {
             throw new AutomationRequestException("automation.invalid_cursor", "The cursor is not one this API returned; start again without it.");
         }
+    }
+
+    /// <summary>Makes the first pending step after <paramref name="afterOrdinal"/> ready to claim now; false when none is left.</summary>
+    private static async Task<bool> ReadyNextStepAsync(DbConnection connection, DbTransaction transaction, string runId, int afterOrdinal, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT name FROM automation_steps WHERE run_id = @runId AND ordinal > @afterOrdinal AND state = 'pending' ORDER BY ordinal LIMIT 1",
+            new { runId, afterOrdinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (next is null)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
+            new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return true;
     }
 
     private async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public sealed class NewModel(AutomationService automation, IActorProvider actors
 {
     public IReadOnlyList<string> Repositories => automation.Repositories;
 
-    public IReadOnlyList<AgentDefinition> Agents => automation.Agents.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<AgentDefinition> Agents => automation.Agents;
 
     public IReadOnlyList<string> MissingSecrets(AgentDefinition agent) => automation.MissingSecrets(agent);
 

@@ -24,7 +24,7 @@ public sealed class RunModel(AutomationService automation, IActorProvider actors
         ActAsync(id, () => automation.CancelAsync(id, cancellationToken), cancellationToken);
 
     public Task<IActionResult> OnPostRetryAsync(string id, string? fromStep, CancellationToken cancellationToken) =>
-        ActAsync(id, () => automation.RetryAsync(id, string.IsNullOrWhiteSpace(fromStep) ? null : fromStep, cancellationToken), cancellationToken);
+        ActAsync(id, () => automation.RetryAsync(id, fromStep, cancellationToken), cancellationToken);
 
     private async Task<bool> LoadAsync(string id, CancellationToken cancellationToken)
     {
