@@ -65,7 +65,4 @@ public sealed record GitHubIdentity(long Id, string Login, string? Name, string?
 }
 
 /// <summary>The user behind the current request, with the token their writes are made with.</summary>
-public sealed record SignedInUser(GitHubIdentity Identity, string Token)
-{
-    public Actor Actor => Identity.ToActor();
-}
+public sealed record SignedInUser(GitHubIdentity Identity, string Token);

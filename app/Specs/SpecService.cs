@@ -153,11 +153,8 @@ public sealed partial class SpecService(
     public static IReadOnlyList<FieldView> NewPodFields(SpecSchema schema) => schema.Fields.Select(f => new FieldView(f, f.Node.Default, [])).ToArray();
 
     /// <summary>The schema in force on the base branch (the repository's own, or the built-in one).</summary>
-    public async Task<SpecSchema> GetSchemaAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = await store.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        return await schemas.GetAsync(snapshot, cancellationToken).ConfigureAwait(false);
-    }
+    public async Task<SpecSchema> GetSchemaAsync(CancellationToken cancellationToken) =>
+        await SchemaAsync(await store.GetSnapshotAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(PodId pod, CancellationToken cancellationToken) =>
         await store.GetHistoryAsync(pod, 20, cancellationToken).ConfigureAwait(false);
@@ -498,10 +495,10 @@ public sealed partial class SpecService(
         return builder.ToString();
     }
 
-    private static string? BoundValue(SchemaField field, PodId? pod) => (field.Node.Binding, pod) switch
+    private static string? BoundValue(SchemaField field, PodId pod) => field.Node.Binding switch
     {
-        (FieldBinding.Customer, { } p) => p.Customer,
-        (FieldBinding.Environment, { } p) => p.Environment,
+        FieldBinding.Customer => pod.Customer,
+        FieldBinding.Environment => pod.Environment,
         _ => null,
     };
 

@@ -67,8 +67,8 @@ public sealed partial class GitHubStore : ISpecStore
         _clock = clock;
         _logger = logger;
         Repository = _specs.GitHubRepository!;
-        var parts = Repository.Split('/');
-        (Owner, Name) = (parts[0], parts[1]);
+        Owner = Repository.Split('/')[0];
+        RepoPath = $"repos/{Repository}";
     }
 
     public string Kind => "github";
@@ -78,11 +78,10 @@ public sealed partial class GitHubStore : ISpecStore
 
     public string Owner { get; }
 
-    public string Name { get; }
+    /// <summary>The REST path of the repository (<c>repos/owner/name</c>), the prefix of every call about it.</summary>
+    internal string RepoPath { get; }
 
     private string BaseBranch => _specs.BaseBranch;
-
-    private string RepoPath => $"repos/{Owner}/{Name}";
 
     public async ValueTask<RepositorySnapshot> GetSnapshotAsync(CancellationToken cancellationToken)
     {

@@ -158,9 +158,7 @@ public sealed partial class WorkflowDispatcher(
         var views = new List<RunView>();
         foreach (var row in rows)
         {
-            var run = runs.GetValueOrDefault(row.RunId!.Value)
-                ?? await reader.GetAsync<WorkflowRun>($"{RepoPath}/actions/runs/{row.RunId}", null, "reading a workflow run", cancellationToken).ConfigureAwait(false);
-            views.Add(ToView(run));
+            views.Add(ToView(await RunAsync(row.RunId!.Value, runs, reader, "reading a workflow run", cancellationToken).ConfigureAwait(false)));
         }
 
         return views;
@@ -168,6 +166,11 @@ public sealed partial class WorkflowDispatcher(
 
     public static RunView ToView(WorkflowRun run) => new(
         run.Id, run.DisplayTitle is { Length: > 0 } title ? title : run.Name, run.Status.StringValue, run.Conclusion?.StringValue, run.HtmlUrl, run.Event, run.HeadBranch, run.CreatedAt);
+
+    /// <summary>A run from the recent-runs listing when it is there, else read on its own.</summary>
+    private async Task<WorkflowRun> RunAsync(long runId, IReadOnlyDictionary<long, WorkflowRun>? recent, GitHubCall reader, string doing, CancellationToken cancellationToken) =>
+        recent?.GetValueOrDefault(runId)
+            ?? await reader.GetAsync<WorkflowRun>($"{RepoPath}/actions/runs/{runId}", null, doing, cancellationToken).ConfigureAwait(false);
 
     private async Task<DispatchRow?> RowAsync(string id, CancellationToken cancellationToken) =>
         IsDispatchId(id) ? await dispatches.GetAsync(long.Parse(id.AsSpan(IdPrefix.Length), CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false) : null;
@@ -184,8 +187,7 @@ public sealed partial class WorkflowDispatcher(
         string? conclusion = row.RunConclusion;
         if (row.RunId is { } runId)
         {
-            var run = recent?.GetValueOrDefault(runId)
-                ?? await reader.GetAsync<WorkflowRun>($"{RepoPath}/actions/runs/{runId}", null, "reading the dispatched run", cancellationToken).ConfigureAwait(false);
+            var run = await RunAsync(runId, recent, reader, "reading the dispatched run", cancellationToken).ConfigureAwait(false);
             status = run.Status.StringValue;
             conclusion = run.Conclusion?.StringValue;
             state = status != "completed" ? "open" : conclusion == "success" ? "merged" : "closed";
@@ -303,8 +305,6 @@ public sealed partial class WorkflowDispatcher(
 public sealed class DispatchRunDetails
 {
     public long WorkflowRunId { get; set; }
-
-    public string RunUrl { get; set; } = "";
 
     public string HtmlUrl { get; set; } = "";
 }

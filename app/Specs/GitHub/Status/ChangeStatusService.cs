@@ -91,7 +91,7 @@ public sealed class ChangeStatusService(
 
     private async Task<PullRequestView> ReadPullRequestAsync(ChangeRequest change, GitHubCall reader, CancellationToken cancellationToken)
     {
-        var repo = $"repos/{store.Repository}";
+        var repo = store.RepoPath;
         var reviewsRead = reader.GetAsync<List<PullRequestReview>>(
             $"{repo}/pulls/{change.Id}/reviews", new Dictionary<string, string> { ["per_page"] = "100" }, "reading reviews", cancellationToken);
         var headRead = PullWithChecksAsync();
@@ -137,7 +137,7 @@ public sealed class ChangeStatusService(
     private async Task<IReadOnlyList<RunView>> BranchRunsAsync(string branch, GitHubCall reader, CancellationToken cancellationToken)
     {
         var runs = await reader.GetAsync<WorkflowRunsResponse>(
-            $"repos/{store.Repository}/actions/runs", new Dictionary<string, string> { ["branch"] = branch, ["per_page"] = "5" }, "reading workflow runs", cancellationToken).ConfigureAwait(false);
+            $"{store.RepoPath}/actions/runs", new Dictionary<string, string> { ["branch"] = branch, ["per_page"] = "5" }, "reading workflow runs", cancellationToken).ConfigureAwait(false);
         return runs.WorkflowRuns.Select(WorkflowDispatcher.ToView).ToArray();
     }
 }
