@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using SpecEditor.Health;
 using SpecEditor.Tests.TestSupport;
 

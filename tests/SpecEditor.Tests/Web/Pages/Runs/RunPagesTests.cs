@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
 using SpecEditor.Tests.Automation;
 using SpecEditor.Tests.TestSupport;
 
