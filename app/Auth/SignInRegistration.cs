@@ -138,9 +138,12 @@ public static partial class SignInRegistration
         return Results.Redirect("/");
     }
 
-    /// <summary>Only paths on this site: anything else could send a user elsewhere after signing in.</summary>
+    /// <summary>
+    /// Only paths on this site: anything else could send a user elsewhere after signing in. Control characters are refused
+    /// too, because browsers drop tabs and line breaks from a Location header: "/\t/evil.example" would become "//evil.example".
+    /// </summary>
     private static string LocalUrl(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl) ? url : "/";
 
     private static CookieSecurePolicy SecurePolicy(HostingSettings hosting) =>
         hosting.PublicUrl is { } url && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;

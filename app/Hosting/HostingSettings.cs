@@ -62,9 +62,15 @@ public sealed class HostingSettings : ISettings
     }
 
     /// <summary>The base URL for links back to the app.</summary>
-    public string BaseUrl => PublicUrl is { Length: > 0 } url
-        ? url.TrimEnd('/')
-        : $"http://{(Address.Equals(IPAddress.Any) ? "localhost" : ListenAddress)}:{Port}";
+    public string BaseUrl => PublicUrl is { Length: > 0 } url ? url.TrimEnd('/') : $"http://{ListenHost}:{Port}";
+
+    /// <summary>The listen address as a URL host: "localhost" for every address, IPv6 in brackets.</summary>
+    private string ListenHost => Address switch
+    {
+        var any when any.Equals(IPAddress.Any) || any.Equals(IPAddress.IPv6Any) => "localhost",
+        { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } v6 => $"[{v6}]",
+        var v4 => v4.ToString(),
+    };
 
     private static string DefaultDataDir()
     {

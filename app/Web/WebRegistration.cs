@@ -82,6 +82,8 @@ public static class WebRegistration
             return next(context);
         });
 
+        app.UseRequestOriginGuard();
+
         // Explicit routing after the error handlers, so their re-executed requests are routed again.
         app.UseRouting();
         return app;

@@ -89,13 +89,17 @@ public sealed partial class SignInTests
         Assert.Contains("; samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
-    public async Task Only_a_local_path_is_followed_after_signing_in()
+    [Theory]
+    [InlineData("//evil.example.com/x")]
+    [InlineData("/\\evil.example.com/x")]
+    [InlineData("/\t/evil.example.com/x")] // browsers drop the tab and follow "//evil.example.com/x"
+    [InlineData("https://evil.example.com/x")]
+    public async Task Only_a_local_path_is_followed_after_signing_in(string returnUrl)
     {
         await using var world = await GitHubWorld.StartAsync();
         world.Fake.BrowserUser = world.Alice;
         var browser = world.Browser();
-        using var response = await browser.GetAsync("/auth/login?returnUrl=" + Uri.EscapeDataString("//evil.example.com/x"), Cancel);
+        using var response = await browser.GetAsync("/auth/login?returnUrl=" + Uri.EscapeDataString(returnUrl), Cancel);
         Assert.Equal(world.App.BaseAddress.Authority, response.RequestMessage!.RequestUri!.Authority);
         Assert.Equal("/", response.RequestMessage.RequestUri.AbsolutePath);
     }
