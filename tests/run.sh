@@ -20,17 +20,27 @@ for project in tests/*/*.csproj; do
   esac
 done
 
+status=0
 if [ -f tests/Infra.Tests/Infra.Tests.csproj ]; then
   restore_log="$results/infra-restore.log"
   if dotnet restore tests/Infra.Tests/Infra.Tests.csproj >"$restore_log" 2>&1; then
     projects+=(tests/Infra.Tests/Infra.Tests.csproj)
   else
-    missing=$(grep -oE "Unable to find package [A-Za-z0-9.]+" "$restore_log" | sort -u | sed -e 's/Unable to find package //' -e 's/\.$//' | paste -sd, -)
-    echo "SKIPPED infra tests: the Pulumi packages cannot be restored from the configured NuGet sources (${missing:-see $restore_log})."
+    # Skipped only when the sole problem is Pulumi packages the sources do not have (NU1101: no such package, NU1102: no
+    # such version). Any other restore error (a typo'd package, a vulnerable one, an unreachable source) fails the run.
+    errors=$(grep -oE "error [A-Z]+[0-9]+: .*" "$restore_log" | sort -u)
+    other=$(printf '%s\n' "$errors" | grep -vE "^error NU110[12]: Unable to find package Pulumi(\.[A-Za-z0-9.]+)?[. ]" | grep -v '^$')
+    if [ -n "$errors" ] && [ -z "$other" ]; then
+      missing=$(printf '%s\n' "$errors" | grep -oE "Unable to find package [A-Za-z0-9.]+" | sort -u | sed -e 's/Unable to find package //' -e 's/\.$//' | paste -sd, -)
+      echo "SKIPPED infra tests: the Pulumi packages cannot be restored from the configured NuGet sources ($missing)."
+    else
+      echo "FAILED to restore the infra tests (not only missing Pulumi packages):"
+      printf '%s\n' "${other:-$(tail -n 20 "$restore_log")}"
+      status=1
+    fi
   fi
 fi
 
-status=0
 for project in "${projects[@]}"; do
   name=$(basename "$project" .csproj)
   echo "==> $name"
