@@ -12,7 +12,8 @@
 #   http-echo stand-in     busybox httpd answering with the -text argument, run the way compose.yaml runs hashicorp/http-echo.
 #
 # Idempotent: every image carries a label hashing what it was made from, and is rebuilt only when that changes (for the sdk
-# stand-in: the app's package references, the restore command in the Dockerfile, the .NET SDK version).
+# stand-in: the app's package references, the restore command in the Dockerfile, the .NET SDK version). A real image already
+# present under one of these names is kept and used: stand-ins never replace it.
 # Needs root (debootstrap), docker, dotnet, debootstrap and busybox-static.   Usage: bash .ci/container-images.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +51,23 @@ fi
 
 current_hash() { docker image inspect -f "{{ index .Config.Labels \"$hash_label\" }}" "$1" 2>/dev/null || true; }
 
-# docker import, tagged NAME; the stand-in it replaces is removed unless something (a build cache, a tag) still uses it.
+# An image of that name without the stand-in label is a real one (pulled on a machine that reaches the registries): it is
+# used as it is, never re-tagged or removed, so a later `docker build` there keeps building on the real base.
+is_real() {
+  docker image inspect "$1" >/dev/null 2>&1 &&
+    [ -z "$(docker image inspect -f '{{ with .Config.Labels }}{{ index . "dev.spec-editor.stand-in" }}{{ end }}' "$1")" ]
+}
+
+keep_real() {
+  if is_real "$1"; then
+    log "$1 is a real image on this engine: used as it is, no stand-in"
+    return 0
+  fi
+  return 1
+}
+
+# docker import, tagged NAME; the stand-in it replaces (never a real image, see keep_real) is removed unless something (a
+# build cache, a tag) still uses it.
 import_as() {
   local name=$1 previous
   shift
@@ -85,6 +102,7 @@ debian_rootfs() {
 }
 
 build_runtime_deps() {
+  keep_real "$runtime_image" && return
   local hash
   hash=$(hash_of "$0")
   if [ "$(current_hash "$runtime_image")" = "$hash" ]; then
@@ -143,6 +161,7 @@ nuget_seed() {
 }
 
 build_sdk() {
+  keep_real "$sdk_image" && return
   local dotnet_root hash
   dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
   hash=$(hash_of "$0" global.json NuGet.config Directory.Build.props Directory.Packages.props app/SpecEditor.csproj \
@@ -168,6 +187,7 @@ build_sdk() {
 }
 
 build_echo() {
+  keep_real "$echo_image" && return
   local hash script
   script=$(cat <<'SCRIPT'
 #!/bin/sh
