@@ -21,6 +21,14 @@ public static partial class SignInRegistration
     public const string GitHubScheme = "github";
     public const string TokenScheme = "github-token";
     public const string CallbackPath = "/auth/callback";
+
+    /// <summary>
+    /// How long a session may last from sign-in, however active it stays. The allow-list (GH_ALLOWED_ORGS, GH_ALLOWED_TEAMS)
+    /// is checked at sign-in, so this bounds how long someone removed from an org or team keeps access.
+    /// </summary>
+    public static readonly TimeSpan MaxSessionAge = TimeSpan.FromHours(12);
+
+    private const string SignedInAtKey = ".signed-in-at";
     private const string SelectScheme = "spec-editor-auth";
 
     /// <summary>Registered by the GitHub store: the local store has no sign-in.</summary>
@@ -47,6 +55,7 @@ public static partial class SignInRegistration
             options.Cookie.SecurePolicy = SecurePolicy(hosting.Value);
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
+            options.Events.OnValidatePrincipal = EndSessionsPastTheirMaximumAgeAsync;
             options.LoginPath = "/auth/login";
             options.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized);
             options.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
@@ -119,6 +128,9 @@ public static partial class SignInRegistration
         var identity = await services.GetRequiredService<GitHubUserLookup>().LookupAsync(context.AccessToken!, context.HttpContext.RequestAborted);
         services.GetRequiredService<AccessPolicy>().EnsureAllowed(identity);
         context.Identity!.AddClaims(identity.ToClaims());
+
+        // Kept in the ticket's properties, which sliding renewals carry over (unlike IssuedUtc, which they reset).
+        context.Properties.Items[SignedInAtKey] = services.GetRequiredService<TimeProvider>().GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SignInRegistration));
         LogSignedIn(logger, identity.Login);
     }
@@ -144,6 +156,20 @@ public static partial class SignInRegistration
     /// </summary>
     private static string LocalUrl(string? url) =>
         url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl) ? url : "/";
+
+    private static async Task EndSessionsPastTheirMaximumAgeAsync(CookieValidatePrincipalContext context)
+    {
+        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var signedInAt = context.Properties.Items.TryGetValue(SignedInAtKey, out var text)
+            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
+                ? at
+                : DateTimeOffset.MinValue;
+        if (now - signedInAt > MaxSessionAge)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(SessionScheme).ConfigureAwait(false);
+        }
+    }
 
     private static CookieSecurePolicy SecurePolicy(HostingSettings hosting) =>
         hosting.PublicUrl is { } url && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using SpecEditor.Auth;
 using SpecEditor.Tests.TestSupport;
 using static SpecEditor.Tests.Specs.GitHub.GitHubStoreContractTests;
 
@@ -87,6 +89,28 @@ public sealed partial class SignInTests
         Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("; httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("; samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_session_ends_a_fixed_time_after_sign_in_however_active_it_stays()
+    {
+        var clock = new MovableClock(DateTimeOffset.UtcNow);
+        await using var world = await GitHubWorld.StartAsync(configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
+        var alice = await world.SignInAsync(world.Alice);
+
+        // Active all along: a request every 3 hours keeps the 8-hour sliding cookie renewed.
+        var signedInAt = clock.GetUtcNow();
+        while (clock.GetUtcNow() + TimeSpan.FromHours(3) < signedInAt + SignInRegistration.MaxSessionAge)
+        {
+            clock.Advance(TimeSpan.FromHours(3));
+            Assert.True((await alice.GetFromJsonAsync<GitHubWorld.Session>("/api/me", Cancel))!.SignedIn, $"signed out at {clock.GetUtcNow() - signedInAt}");
+        }
+
+        clock.Advance(signedInAt + SignInRegistration.MaxSessionAge + TimeSpan.FromMinutes(1) - clock.GetUtcNow());
+        Assert.False((await alice.GetFromJsonAsync<GitHubWorld.Session>("/api/me", Cancel))!.SignedIn);
+        var dev = await world.App.Client.GetFromJsonAsync<JsonElement>("/api/pods/acme/dev", Cancel);
+        using var save = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(dev, "t3.large"), Cancel);
+        Assert.Equal(HttpStatusCode.Unauthorized, save.StatusCode);
     }
 
     [Theory]
@@ -177,4 +201,13 @@ public sealed partial class SignInTests
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
+
+    private sealed class MovableClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
 }

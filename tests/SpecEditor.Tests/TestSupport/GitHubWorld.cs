@@ -53,8 +53,10 @@ public sealed class GitHubWorld : IAsyncDisposable
     /// <param name="settings">Overrides of the GitHub settings (e.g. GH_SAVE_MODE).</param>
     /// <param name="prepare">Runs after seeding, before the app starts.</param>
     /// <param name="withServiceToken">False starts without GH_TOKEN: reads then use the signed-in user's token.</param>
+    /// <param name="configure">Last-moment service changes before the app is built (e.g. a clock the test moves).</param>
     public static async Task<GitHubWorld> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, Action<GitHubWorld>? prepare = null, bool withServiceToken = true)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<GitHubWorld>? prepare = null, bool withServiceToken = true,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var fake = await FakeGitHub.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         var repo = fake.CreateRepository(Repository);
@@ -92,7 +94,7 @@ public sealed class GitHubWorld : IAsyncDisposable
         world.Settings = merged;
         try
         {
-            world.App = await TestApp.StartAsync(merged);
+            world.App = await TestApp.StartAsync(merged, configure);
         }
         catch
         {
