@@ -201,8 +201,10 @@ internal sealed class ComposeHost : ComponentResource
             {
                 HttpEndpoint = "enabled",
                 HttpTokens = "required",
-                // Containers on Docker's bridge network are one hop further away than the host.
-                HttpPutResponseHopLimit = 2,
+                // One hop: only the host itself (the boot script's aws CLI, the Docker daemon) reaches the metadata service.
+                // Containers on Docker's bridge network are a hop further away, so the app and the automation jobs running
+                // agent code cannot get a token and borrow the instance role (which reads every secret of the stack).
+                HttpPutResponseHopLimit = 1,
                 InstanceMetadataTags = "disabled",
             },
             RootBlockDevice = new InstanceRootBlockDeviceArgs

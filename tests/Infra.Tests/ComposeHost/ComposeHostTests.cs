@@ -10,14 +10,15 @@ public sealed class ComposeHostTests
 
     [Theory]
     [MemberData(nameof(Registries))]
-    public async Task The_instance_requires_imdsv2_has_no_ssh_key_an_encrypted_root_and_is_replaced_when_user_data_changes(string registry)
+    public async Task The_instance_requires_imdsv2_within_one_hop_has_no_ssh_key_an_encrypted_root_and_is_replaced_when_user_data_changes(string registry)
     {
         var run = await StackRun.RunAsync(StackConfigs.For("ec2", registry));
 
         var instance = run.Single("aws:ec2/instance:Instance");
         Assert.Equal("required", instance.Text("metadataOptions.httpTokens"));
         Assert.Equal("enabled", instance.Text("metadataOptions.httpEndpoint"));
-        Assert.Equal(2, instance.Number("metadataOptions.httpPutResponseHopLimit"));
+        // Only the host reaches the metadata service; containers (job containers run agent code) are a hop too far.
+        Assert.Equal(1, instance.Number("metadataOptions.httpPutResponseHopLimit"));
         Assert.Null(instance.Get("keyName"));
         Assert.Equal(true, instance.Get("rootBlockDevice.encrypted"));
         Assert.Equal(true, instance.Get("userDataReplaceOnChange"));
