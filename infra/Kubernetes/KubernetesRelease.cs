@@ -102,15 +102,20 @@ internal sealed class KubernetesRelease : ComponentResource
             Metadata = new ObjectMetaArgs { Name = AppName, Namespace = namespaceName, Labels = labels },
         }, self);
 
-        // The automation engine runs its phases as Kubernetes Jobs in this namespace, and nothing more.
+        // The automation engine runs its phases as Kubernetes Jobs in this namespace, and nothing more: exactly the calls
+        // of app/Automation/Runners/KubernetesJobRunner.cs. It creates, reads, lists and deletes Jobs; finds and reads
+        // their pods and follows their logs; and keeps each job's secrets in a Secret it creates and deletes (a Secret
+        // left by an earlier try is deleted and created again). It never reads or lists Secrets, so it cannot read the
+        // app's own; deleting a Job takes its pods with it (background propagation), so it never deletes pods itself.
         var role = new Role(name, new RoleArgs
         {
             Metadata = new ObjectMetaArgs { Name = $"{AppName}-jobs", Namespace = namespaceName, Labels = labels },
             Rules =
             {
-                new PolicyRuleArgs { ApiGroups = { "batch" }, Resources = { "jobs" }, Verbs = { "create", "get", "list", "watch", "delete" } },
-                new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "pods" }, Verbs = { "get", "list", "watch", "delete" } },
+                new PolicyRuleArgs { ApiGroups = { "batch" }, Resources = { "jobs" }, Verbs = { "create", "get", "list", "delete" } },
+                new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "pods" }, Verbs = { "get", "list" } },
                 new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "pods/log" }, Verbs = { "get" } },
+                new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "secrets" }, Verbs = { "create", "delete" } },
             },
         }, self);
 
