@@ -27,13 +27,18 @@ internal sealed class KubernetesReleaseArgs
 
 /// <summary>
 /// The app on Kubernetes (Minikube or EKS): namespace, settings, secrets, a hardened Deployment with probes and limits,
-/// a Service (NodePort on Minikube, LoadBalancer on EKS), an optional Ingress and a PodDisruptionBudget. The cluster
-/// comes from the provider in the component's options.
+/// a Service (NodePort on Minikube, LoadBalancer on EKS), an optional Ingress and a PodDisruptionBudget, and what the
+/// automation engine needs to run its phases as Kubernetes Jobs: the kubernetes runner switched on, a Role for its calls
+/// and a ReadWriteMany claim for the run workspaces that the app and the job pods share. The cluster comes from the
+/// provider in the component's options.
 /// </summary>
 internal sealed class KubernetesRelease : ComponentResource
 {
     public const string AppName = "spec-editor";
     public const string DataPath = "/data";
+
+    /// <summary>Where the app keeps run workspaces (AUTOMATION_WORK_DIR): the mount of the workspace claim.</summary>
+    public const string WorkspacesPath = "/workspaces";
 
     public KubernetesRelease(string name, KubernetesReleaseArgs args, ComponentResourceOptions? options = null)
         : base("spec-editor:kubernetes:KubernetesRelease", name, options)
@@ -65,12 +70,36 @@ internal sealed class KubernetesRelease : ComponentResource
         }, self);
         var namespaceName = ns.Metadata.Apply(m => m.Name);
 
+        // The app clones each run here and every phase's job pod mounts the run's folder, on whichever node it lands: so
+        // ReadWriteMany. A generated name, like the ConfigMap's: a new storage class makes a new claim, and the new name in
+        // the settings rolls the Deployment onto it before the old claim goes.
+        var workspaces = new PersistentVolumeClaim($"{name}-workspaces", new PersistentVolumeClaimArgs
+        {
+            Metadata = new ObjectMetaArgs { Namespace = namespaceName, Labels = labels },
+            Spec = new PersistentVolumeClaimSpecArgs
+            {
+                AccessModes = { "ReadWriteMany" },
+                // Unset means the cluster's default class (Minikube's hostPath class serves ReadWriteMany on its one node).
+                StorageClassName = kubernetes.Workspaces.StorageClass!,
+                Resources = new VolumeResourceRequirementsArgs { Requests = { ["storage"] = kubernetes.Workspaces.Size } },
+            },
+        }, self);
+        var workspaceClaim = workspaces.Metadata.Apply(m => m.Name);
+
+        var environment = new InputMap<string>();
+        foreach (var (variable, value) in AppEnvironment(settings))
+        {
+            environment.Add(variable, value);
+        }
+
+        environment.Add(WorkspaceClaimVariable, workspaceClaim);
+
         // ConfigMap and Secret get generated names: the provider replaces them when their data changes, and the new
         // name in the pod template rolls the Deployment.
         var config = new ConfigMap(name, new ConfigMapArgs
         {
             Metadata = new ObjectMetaArgs { Namespace = namespaceName, Labels = labels },
-            Data = AppEnvironment(settings),
+            Data = environment,
         }, self);
 
         var secretData = new InputMap<string>();
@@ -142,7 +171,7 @@ internal sealed class KubernetesRelease : ComponentResource
                 Template = new PodTemplateSpecArgs
                 {
                     Metadata = new ObjectMetaArgs { Labels = labels },
-                    Spec = PodSpec(settings, args.Image, config, secret, pullSecret, serviceAccount),
+                    Spec = PodSpec(settings, args.Image, config, secret, pullSecret, serviceAccount, workspaceClaim),
                 },
             },
         }, self);
@@ -251,7 +280,12 @@ internal sealed class KubernetesRelease : ComponentResource
 
     public Output<string> HealthUrl { get; }
 
-    /// <summary>The app's non-secret environment: the stack's settings plus what the deployment itself decides.</summary>
+    private const string WorkspaceClaimVariable = "AUTOMATION_K8S_WORKSPACE_CLAIM";
+
+    /// <summary>
+    /// The app's non-secret environment known before any resource exists: the stack's settings plus what the deployment
+    /// itself decides. The constructor adds the workspace claim's name, which comes from a resource.
+    /// </summary>
     internal static Dictionary<string, string> AppEnvironment(StackSettings settings)
     {
         var environment = new Dictionary<string, string>(settings.App.Environment, StringComparer.Ordinal)
@@ -259,6 +293,10 @@ internal sealed class KubernetesRelease : ComponentResource
             ["PORT"] = AppSettings.ContainerPort.ToString(CultureInfo.InvariantCulture),
             ["LISTEN_ADDRESS"] = "0.0.0.0",
             ["DATA_DIR"] = DataPath,
+            // Without these the engine would try the Docker runner, which has no Docker inside a cluster.
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_NAMESPACE"] = settings.Kubernetes!.Namespace,
+            ["AUTOMATION_WORK_DIR"] = WorkspacesPath,
         };
         if (settings.Kubernetes!.Ingress is { } ingress)
         {
@@ -268,7 +306,7 @@ internal sealed class KubernetesRelease : ComponentResource
         return environment;
     }
 
-    private static PodSpecArgs PodSpec(StackSettings settings, Output<string> image, ConfigMap config, Secret secret, Secret? pullSecret, ServiceAccount serviceAccount)
+    private static PodSpecArgs PodSpec(StackSettings settings, Output<string> image, ConfigMap config, Secret secret, Secret? pullSecret, ServiceAccount serviceAccount, Output<string> workspaceClaim)
     {
         var resources = settings.Kubernetes!.Resources;
         return new PodSpecArgs
@@ -321,6 +359,7 @@ internal sealed class KubernetesRelease : ComponentResource
                     {
                         new VolumeMountArgs { Name = "data", MountPath = DataPath },
                         new VolumeMountArgs { Name = "tmp", MountPath = "/tmp" },
+                        new VolumeMountArgs { Name = "workspaces", MountPath = WorkspacesPath },
                     },
                 },
             },
@@ -329,6 +368,8 @@ internal sealed class KubernetesRelease : ComponentResource
                 // Pods are disposable: durable state belongs in PostgreSQL (DATABASE_URL) and the GitHub store.
                 new VolumeArgs { Name = "data", EmptyDir = new EmptyDirVolumeSourceArgs { SizeLimit = "1Gi" } },
                 new VolumeArgs { Name = "tmp", EmptyDir = new EmptyDirVolumeSourceArgs { Medium = "Memory", SizeLimit = "64Mi" } },
+                // Shared with the job pods, which mount their run's folder of the same claim.
+                new VolumeArgs { Name = "workspaces", PersistentVolumeClaim = new PersistentVolumeClaimVolumeSourceArgs { ClaimName = workspaceClaim } },
             },
         };
     }

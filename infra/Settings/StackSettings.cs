@@ -84,8 +84,16 @@ internal sealed record KubernetesSettings(
     string Namespace,
     int Replicas,
     ContainerResources Resources,
+    WorkspaceVolumeSettings Workspaces,
     IngressSettings? Ingress,
     MinikubeSettings? Minikube);
+
+/// <summary>
+/// The ReadWriteMany claim holding the automation engine's run workspaces: the app pods clone into it and every job pod
+/// mounts its run's folder of it, on whichever node each of them runs.
+/// </summary>
+/// <param name="StorageClass">A StorageClass that provisions ReadWriteMany volumes; empty means the cluster's default class.</param>
+internal sealed record WorkspaceVolumeSettings(string? StorageClass, string Size);
 
 internal sealed record ContainerResources(string CpuRequest, string CpuLimit, string MemoryRequest, string MemoryLimit);
 

@@ -41,6 +41,8 @@ internal sealed partial class StackSettingsReader
         ["cpuLimit"] = "1",
         ["memoryRequest"] = "256Mi",
         ["memoryLimit"] = "512Mi",
+        ["workspaceStorageClass"] = "",
+        ["workspaceSize"] = "10Gi",
         ["ingressHost"] = "",
         ["ingressClassName"] = "",
         ["ingressTlsSecret"] = "",
@@ -57,6 +59,10 @@ internal sealed partial class StackSettingsReader
 
     /// <summary>Variables the deployment sets itself; the stack may not override them.</summary>
     private static readonly string[] ReservedVariables = ["PORT", "LISTEN_ADDRESS", "DATA_DIR"];
+
+    /// <summary>What the Kubernetes release sets so the automation engine runs its jobs in the stack's own namespace and claim.</summary>
+    private static readonly string[] KubernetesReservedVariables =
+        ["AUTOMATION_RUNNER", "AUTOMATION_K8S_NAMESPACE", "AUTOMATION_K8S_WORKSPACE_CLAIM", "AUTOMATION_WORK_DIR"];
 
     private readonly IConfigSource source;
     private readonly string project;
@@ -336,7 +342,13 @@ internal sealed partial class StackSettingsReader
             }
         }
 
+        foreach (var name in app?.Environment.Keys.Intersect(KubernetesReservedVariables, StringComparer.Ordinal) ?? [])
+        {
+            Problem("appEnv", $"'{name}' is set by the Kubernetes release itself: the automation engine runs its jobs in the stack's namespace, on the workspace claim it creates (reserved on Kubernetes: {string.Join(", ", KubernetesReservedVariables)})");
+        }
+
         var resources = new ContainerResources(Quantity("cpuRequest"), Quantity("cpuLimit"), Quantity("memoryRequest"), Quantity("memoryLimit"));
+        var workspaces = ReadWorkspaceVolume(target);
 
         IngressSettings? ingress = null;
         var host = Text("ingressHost");
@@ -376,7 +388,24 @@ internal sealed partial class StackSettingsReader
             minikube = new MinikubeSettings(context, address, nodePort ?? 0);
         }
 
-        return new KubernetesSettings(ns, replicas, resources, ingress, minikube);
+        return new KubernetesSettings(ns, replicas, resources, workspaces, ingress, minikube);
+    }
+
+    private WorkspaceVolumeSettings ReadWorkspaceVolume(DeploymentTarget target)
+    {
+        var storageClass = Text("workspaceStorageClass");
+        if (storageClass.Length == 0 && target == DeploymentTarget.Eks)
+        {
+            // EKS's default classes are EBS volumes, which attach to one node at a time: job pods on other nodes could not
+            // mount the run's workspace. Minikube's default class (hostPath, one node) serves ReadWriteMany claims.
+            Problem("workspaceStorageClass", "is required for target eks: a StorageClass that provisions ReadWriteMany volumes, which the app and the automation engine's job pods share for run workspaces (e.g. EFS through the aws-efs-csi-driver; EBS classes such as gp2 and gp3 are ReadWriteOnce)");
+        }
+        else if (storageClass.Length > 0 && !DnsSubdomainPattern().IsMatch(storageClass))
+        {
+            Problem("workspaceStorageClass", $"'{storageClass}' is not a StorageClass name (lowercase letters, digits, '-' and '.')");
+        }
+
+        return new WorkspaceVolumeSettings(storageClass.Length > 0 ? storageClass : null, Quantity("workspaceSize"));
     }
 
     private EksSettings ReadEks()

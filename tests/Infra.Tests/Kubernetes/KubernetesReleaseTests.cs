@@ -33,8 +33,8 @@ public sealed class KubernetesReleaseTests
         Assert.Equal(["ALL"], container.List("securityContext.capabilities.drop").Cast<string>());
         Assert.Equal(("250m", "256Mi"), (container.Text("resources.requests.cpu"), container.Text("resources.requests.memory")));
         Assert.Equal(("1", "512Mi"), (container.Text("resources.limits.cpu"), container.Text("resources.limits.memory")));
-        // A read-only root needs writable scratch space where the app writes.
-        Assert.Equal(["/data", "/tmp"], container.List("volumeMounts").Select(m => m.AsRecorded().Text("mountPath")));
+        // A read-only root needs writable space where the app writes: scratch, and the run workspaces it shares with jobs.
+        Assert.Equal(["/data", "/tmp", "/workspaces"], container.List("volumeMounts").Select(m => m.AsRecorded().Text("mountPath")));
     }
 
     [Theory]
@@ -174,6 +174,50 @@ public sealed class KubernetesReleaseTests
             verbs);
         Assert.Empty(run.OfType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"));
         Assert.Equal("spec-editor", run.Single(Deployment).Text("spec.template.spec.serviceAccountName"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Clusters))]
+    public async Task The_automation_engine_runs_kubernetes_jobs_in_the_stack_namespace_on_a_workspace_claim_the_app_mounts(string target, string registry)
+    {
+        var config = StackConfigs.For(target, registry);
+        config["namespace"] = "specs-team";
+
+        var run = await StackRun.RunAsync(config);
+
+        // Without these the app falls back to the docker runner, which has no Docker engine inside a cluster.
+        var data = run.Single("kubernetes:core/v1:ConfigMap").Map("data");
+        Assert.Equal("kubernetes", data["AUTOMATION_RUNNER"]);
+        Assert.Equal("specs-team", data["AUTOMATION_K8S_NAMESPACE"]);
+        Assert.Equal("/workspaces", data["AUTOMATION_WORK_DIR"]);
+
+        // The app clones into the claim and each job pod mounts its run's folder of it, possibly on another node.
+        var claim = run.Single("kubernetes:core/v1:PersistentVolumeClaim");
+        Assert.Equal("specs-team", claim.Text("metadata.namespace"));
+        Assert.Equal(["ReadWriteMany"], claim.List("spec.accessModes").Cast<string>());
+        Assert.Equal(target == "eks" ? StackConfigs.WorkspaceStorageClass : null, claim.Text("spec.storageClassName"));
+        Assert.Equal("10Gi", claim.Text("spec.resources.requests.storage"));
+        Assert.Equal("app-workspaces-5f3c9a1e", data["AUTOMATION_K8S_WORKSPACE_CLAIM"]);
+
+        var pod = run.Single(Deployment).Get("spec.template.spec")!.AsRecorded();
+        var volume = Assert.Single(pod.List("volumes"), v => v.AsRecorded().Text("name") == "workspaces").AsRecorded();
+        Assert.Equal("app-workspaces-5f3c9a1e", volume.Text("persistentVolumeClaim.claimName"));
+        var mount = Assert.Single(pod.List("containers[0].volumeMounts"), m => m.AsRecorded().Text("name") == "workspaces").AsRecorded();
+        Assert.Equal("/workspaces", mount.Text("mountPath"));
+    }
+
+    [Fact]
+    public async Task The_workspace_claim_uses_the_configured_storage_class_and_size()
+    {
+        var config = StackConfigs.For("minikube", "");
+        config["workspaceStorageClass"] = "nfs-client";
+        config["workspaceSize"] = "50Gi";
+
+        var run = await StackRun.RunAsync(config);
+
+        var claim = run.Single("kubernetes:core/v1:PersistentVolumeClaim");
+        Assert.Equal("nfs-client", claim.Text("spec.storageClassName"));
+        Assert.Equal("50Gi", claim.Text("spec.resources.requests.storage"));
     }
 
     [Fact]

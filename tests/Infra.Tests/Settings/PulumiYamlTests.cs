@@ -91,6 +91,7 @@ public sealed class PulumiYamlTests
             {
                 ["appEnv"] = Merge(config["appEnv"], "GH_REPO", "acme/specs"),
                 ["appSecrets"] = StackConfigs.Json(new Dictionary<string, string> { ["GH_TOKEN"] = StackConfigs.GhToken, ["DATABASE_URL"] = StackConfigs.DatabaseUrl }),
+                ["workspaceStorageClass"] = StackConfigs.WorkspaceStorageClass,
             },
             _ => [],
         };

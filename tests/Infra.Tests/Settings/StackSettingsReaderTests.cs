@@ -145,6 +145,53 @@ public sealed class StackSettingsReaderTests
     }
 
     [Theory]
+    [InlineData("AUTOMATION_RUNNER")]
+    [InlineData("AUTOMATION_K8S_NAMESPACE")]
+    [InlineData("AUTOMATION_K8S_WORKSPACE_CLAIM")]
+    [InlineData("AUTOMATION_WORK_DIR")]
+    public void Automation_variables_the_kubernetes_release_sets_cannot_be_overridden(string name)
+    {
+        var config = StackConfigs.For("minikube", "");
+        config["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { [name] = "x" });
+
+        var error = Invalid(config);
+
+        Assert.Contains(error.Problems, p => p.StartsWith($"spec-editor:appEnv: '{name}' is set by the Kubernetes release itself", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Eks_needs_a_read_write_many_storage_class_for_the_run_workspaces()
+    {
+        var config = StackConfigs.For("eks", "ecr");
+        config.Remove("workspaceStorageClass");
+
+        var error = Invalid(config);
+
+        Assert.Contains(error.Problems, p => p.StartsWith("spec-editor:workspaceStorageClass: is required for target eks: a StorageClass that provisions ReadWriteMany volumes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_workspace_storage_class_and_size_must_be_kubernetes_names_and_quantities()
+    {
+        var config = StackConfigs.For("minikube", "");
+        config["workspaceStorageClass"] = "EFS SC";
+        config["workspaceSize"] = "lots";
+
+        var error = Invalid(config);
+
+        Assert.Contains("spec-editor:workspaceStorageClass: 'EFS SC' is not a StorageClass name (lowercase letters, digits, '-' and '.')", error.Problems);
+        Assert.Contains(error.Problems, p => p.StartsWith("spec-editor:workspaceSize: 'lots' is not a Kubernetes quantity", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Minikube_puts_the_run_workspaces_on_its_default_storage_class()
+    {
+        var workspaces = StackConfigs.Settings(StackConfigs.For("minikube", "")).Kubernetes!.Workspaces;
+
+        Assert.Equal(new WorkspaceVolumeSettings(null, "10Gi"), workspaces);
+    }
+
+    [Theory]
     [InlineData("t4g.small")]
     [InlineData("m7g.large")]
     [InlineData("c6gn.xlarge")]

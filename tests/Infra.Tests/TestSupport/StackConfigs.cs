@@ -12,6 +12,7 @@ internal static class StackConfigs
     public const string GhToken = "ghp_APPtoken00000000000000000000000000003";
     public const string DatabaseUrl = "postgres://spec:db-Pa55word-4@db.internal:5432/spec";
     public const string AppCidr = "203.0.113.0/24";
+    public const string WorkspaceStorageClass = "efs-sc";
 
     public static IReadOnlyList<string> SecretValues { get; } = [GhcrPushToken, GhcrPullToken, GhToken, DatabaseUrl, "db-Pa55word-4"];
 
@@ -26,6 +27,12 @@ internal static class StackConfigs
             ["appSecrets"] = Json(new Dictionary<string, string> { ["GH_TOKEN"] = GhToken, ["DATABASE_URL"] = DatabaseUrl }),
             ["tags"] = Json(new Dictionary<string, string> { ["cost-center"] = "platform" }),
         };
+        if (target == "eks")
+        {
+            // EKS has no ReadWriteMany class of its own; the run workspace claim needs one (an EFS class, say).
+            config["workspaceStorageClass"] = WorkspaceStorageClass;
+        }
+
         if (registry == "ghcr")
         {
             config["ghcrOwner"] = "Acme-Platform";
