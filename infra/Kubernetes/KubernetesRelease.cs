@@ -86,6 +86,12 @@ internal sealed class KubernetesRelease : ComponentResource
         }, self);
         var workspaceClaim = workspaces.Metadata.Apply(m => m.Name);
 
+        // Behind a LoadBalancer (EKS without an Ingress) the app's address is known only once the Service has one, so
+        // that Service comes first and the settings (PUBLIC_URL), and with them the Deployment, wait for it.
+        var addressFromLoadBalancer = minikube is null && kubernetes.Ingress is null;
+        var service = addressFromLoadBalancer ? NewService(name, settings, namespaceName, labels, selector, dependsOn: null) : null;
+        var appUrl = AppUrlOf(settings, service);
+
         var environment = new InputMap<string>();
         foreach (var (variable, value) in AppEnvironment(settings))
         {
@@ -93,6 +99,11 @@ internal sealed class KubernetesRelease : ComponentResource
         }
 
         environment.Add(WorkspaceClaimVariable, workspaceClaim);
+        if (!settings.App.Environment.ContainsKey(PublicUrlVariable))
+        {
+            // Links in pull requests and the sign-in callback use it; without it they would say http://localhost:8080.
+            environment.Add(PublicUrlVariable, appUrl);
+        }
 
         // ConfigMap and Secret get generated names: the provider replaces them when their data changes, and the new
         // name in the pod template rolls the Deployment.
@@ -176,35 +187,7 @@ internal sealed class KubernetesRelease : ComponentResource
             },
         }, self);
 
-        var service = new Service(name, new ServiceArgs
-        {
-            Metadata = new ObjectMetaArgs
-            {
-                Name = AppName,
-                Namespace = namespaceName,
-                Labels = labels,
-                Annotations = minikube is null
-                    ? new Dictionary<string, string> { ["service.beta.kubernetes.io/aws-load-balancer-type"] = "nlb" }
-                    : new Dictionary<string, string>(),
-            },
-            Spec = new ServiceSpecArgs
-            {
-                Type = minikube is null ? "LoadBalancer" : "NodePort",
-                Selector = selector,
-                Ports =
-                {
-                    new ServicePortArgs
-                    {
-                        Name = "http",
-                        Protocol = "TCP",
-                        Port = settings.App.Port,
-                        TargetPort = "http",
-                        NodePort = minikube?.NodePort,
-                    },
-                },
-                LoadBalancerSourceRanges = minikube is null ? settings.App.AllowedCidrs.ToList() : [],
-            },
-        }, new CustomResourceOptions { Parent = this, DependsOn = { deployment } });
+        service ??= NewService(name, settings, namespaceName, labels, selector, dependsOn: deployment);
 
         if (kubernetes.Ingress is { } ingress)
         {
@@ -260,7 +243,7 @@ internal sealed class KubernetesRelease : ComponentResource
 
         Namespace = namespaceName;
         ServiceName = service.Metadata.Apply(m => m.Name);
-        AppUrl = AppUrlOf(settings, service);
+        AppUrl = appUrl;
         HealthUrl = AppUrl.Apply(url => url + AppSettings.ReadyPath);
 
         RegisterOutputs(new Dictionary<string, object?>
@@ -280,15 +263,16 @@ internal sealed class KubernetesRelease : ComponentResource
 
     public Output<string> HealthUrl { get; }
 
+    private const string PublicUrlVariable = "PUBLIC_URL";
+
     private const string WorkspaceClaimVariable = "AUTOMATION_K8S_WORKSPACE_CLAIM";
 
     /// <summary>
     /// The app's non-secret environment known before any resource exists: the stack's settings plus what the deployment
-    /// itself decides. The constructor adds the workspace claim's name, which comes from a resource.
+    /// itself decides. The constructor adds the workspace claim's name and PUBLIC_URL, which come from resources.
     /// </summary>
-    internal static Dictionary<string, string> AppEnvironment(StackSettings settings)
-    {
-        var environment = new Dictionary<string, string>(settings.App.Environment, StringComparer.Ordinal)
+    internal static Dictionary<string, string> AppEnvironment(StackSettings settings) =>
+        new(settings.App.Environment, StringComparer.Ordinal)
         {
             ["PORT"] = AppSettings.ContainerPort.ToString(CultureInfo.InvariantCulture),
             ["LISTEN_ADDRESS"] = "0.0.0.0",
@@ -298,12 +282,56 @@ internal sealed class KubernetesRelease : ComponentResource
             ["AUTOMATION_K8S_NAMESPACE"] = settings.Kubernetes!.Namespace,
             ["AUTOMATION_WORK_DIR"] = WorkspacesPath,
         };
-        if (settings.Kubernetes!.Ingress is { } ingress)
+
+    private Service NewService(string name, StackSettings settings, Output<string> namespaceName, Dictionary<string, string> labels, Dictionary<string, string> selector, Resource? dependsOn)
+    {
+        var minikube = settings.Kubernetes!.Minikube;
+        var annotations = new Dictionary<string, string>();
+        if (minikube is null)
         {
-            environment.TryAdd("PUBLIC_URL", IngressUrl(ingress));
+            annotations["service.beta.kubernetes.io/aws-load-balancer-type"] = "nlb";
         }
 
-        return environment;
+        if (dependsOn is null)
+        {
+            // Created before the Deployment, it has no pods yet: wait for the load balancer's address only, not (as Pulumi
+            // does by default) for endpoints too, which would wait for a Deployment that waits for this address.
+            annotations["pulumi.com/waitFor"] = "jsonpath={.status.loadBalancer.ingress}";
+        }
+
+        var options = new CustomResourceOptions { Parent = this };
+        if (dependsOn is not null)
+        {
+            options.DependsOn.Add(dependsOn);
+        }
+
+        return new Service(name, new ServiceArgs
+        {
+            Metadata = new ObjectMetaArgs
+            {
+                Name = AppName,
+                Namespace = namespaceName,
+                Labels = labels,
+                Annotations = annotations,
+            },
+            Spec = new ServiceSpecArgs
+            {
+                Type = minikube is null ? "LoadBalancer" : "NodePort",
+                Selector = selector,
+                Ports =
+                {
+                    new ServicePortArgs
+                    {
+                        Name = "http",
+                        Protocol = "TCP",
+                        Port = settings.App.Port,
+                        TargetPort = "http",
+                        NodePort = minikube?.NodePort,
+                    },
+                },
+                LoadBalancerSourceRanges = minikube is null ? settings.App.AllowedCidrs.ToList() : [],
+            },
+        }, options);
     }
 
     private static PodSpecArgs PodSpec(StackSettings settings, Output<string> image, ConfigMap config, Secret secret, Secret? pullSecret, ServiceAccount serviceAccount, Output<string> workspaceClaim)
@@ -382,7 +410,8 @@ internal sealed class KubernetesRelease : ComponentResource
         TimeoutSeconds = 3,
     };
 
-    private static Output<string> AppUrlOf(StackSettings settings, Service service)
+    /// <param name="loadBalancer">The LoadBalancer Service whose address the app has when there is neither an Ingress nor Minikube.</param>
+    private static Output<string> AppUrlOf(StackSettings settings, Service? loadBalancer)
     {
         var kubernetes = settings.Kubernetes!;
         if (kubernetes.Ingress is { } ingress)
@@ -396,7 +425,7 @@ internal sealed class KubernetesRelease : ComponentResource
         }
 
         // The provider waits for the load balancer's address before it reports the Service ready.
-        return service.Status.Apply(status =>
+        return loadBalancer!.Status.Apply(status =>
         {
             var endpoint = status?.LoadBalancer?.Ingress is { IsDefaultOrEmpty: false } ingresses ? ingresses[0] : null;
             var host = endpoint?.Hostname is { Length: > 0 } hostname ? hostname : endpoint?.Ip;

@@ -220,6 +220,41 @@ public sealed class KubernetesReleaseTests
         Assert.Equal("50Gi", claim.Text("spec.resources.requests.storage"));
     }
 
+    [Theory]
+    [InlineData("minikube", "", "http://192.168.49.2:30080")]
+    [InlineData("eks", "ecr", "http://" + MockCloud.LoadBalancerHost + ":8080")]
+    public async Task Links_in_pull_requests_use_the_app_url_the_stack_outputs(string target, string registry, string url)
+    {
+        var run = await StackRun.RunAsync(StackConfigs.For(target, registry));
+
+        Assert.Equal(url, await run.OutputAsync("appUrl"));
+        Assert.Equal(url, run.Single("kubernetes:core/v1:ConfigMap").Map("data")["PUBLIC_URL"]);
+    }
+
+    [Fact]
+    public async Task The_load_balancer_comes_before_the_pods_so_waits_for_its_address_and_not_for_endpoints()
+    {
+        var eks = await StackRun.RunAsync(StackConfigs.For("eks", "ecr"));
+
+        // The Deployment's settings carry the load balancer's address, so the Service cannot wait for the Deployment's pods.
+        var annotations = eks.Single("kubernetes:core/v1:Service").Map("metadata.annotations");
+        Assert.Equal("jsonpath={.status.loadBalancer.ingress}", annotations["pulumi.com/waitFor"]);
+
+        var minikube = await StackRun.RunAsync(StackConfigs.For("minikube", ""));
+        Assert.DoesNotContain("pulumi.com/waitFor", minikube.Single("kubernetes:core/v1:Service").Map("metadata.annotations").Keys);
+    }
+
+    [Fact]
+    public async Task A_public_url_set_by_the_stack_wins()
+    {
+        var config = StackConfigs.For("eks", "ecr");
+        config["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { ["SPEC_STORE"] = "github", ["GH_REPO"] = "acme/specs", ["PUBLIC_URL"] = "https://specs.example.org" });
+
+        var run = await StackRun.RunAsync(config);
+
+        Assert.Equal("https://specs.example.org", run.Single("kubernetes:core/v1:ConfigMap").Map("data")["PUBLIC_URL"]);
+    }
+
     [Fact]
     public async Task No_ingress_unless_a_host_is_configured()
     {
