@@ -223,6 +223,14 @@ internal sealed partial class StackSettingsReader
             }
         }
 
+        // The local store has no sign-in (it is meant for one person on their machine): open to the internet, anyone could
+        // change specs, merge changes and start automation runs with the stack's GitHub token and agent keys.
+        if (target is DeploymentTarget.Ec2 or DeploymentTarget.Eks && environment.GetValueOrDefault("SPEC_STORE", "local") != "github"
+            && cidrs?.Any(cidr => cidr.EndsWith("/0", StringComparison.Ordinal)) == true)
+        {
+            Problem("appEnv", "the local spec store has no sign-in, and allowedCidrs lets the whole internet reach it; set appEnv.SPEC_STORE to github (sign-in with GitHub), or narrow allowedCidrs to your own network");
+        }
+
         if (port is null || cidrs is null)
         {
             return null;

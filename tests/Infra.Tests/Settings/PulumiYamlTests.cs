@@ -86,7 +86,15 @@ public sealed class PulumiYamlTests
         // What the README tells people to add with `pulumi config set` (secrets cannot be committed).
         var completion = stack switch
         {
-            "dev" => new Dictionary<string, string> { ["ghcrOwner"] = "acme", ["ghcrToken"] = StackConfigs.GhcrPushToken },
+            "dev" => new Dictionary<string, string>
+            {
+                ["ghcrOwner"] = "acme",
+                ["ghcrToken"] = StackConfigs.GhcrPushToken,
+                ["ghcrPullToken"] = StackConfigs.GhcrPullToken,
+                ["allowedCidrs"] = StackConfigs.Json(new[] { StackConfigs.AppCidr }),
+                ["appEnv"] = Merge(Merge(config["appEnv"], "SPEC_STORE", "github"), "GH_REPO", "acme/specs"),
+                ["appSecrets"] = StackConfigs.Json(new Dictionary<string, string> { ["GH_TOKEN"] = StackConfigs.GhToken }),
+            },
             "prod" => new Dictionary<string, string>
             {
                 ["appEnv"] = Merge(config["appEnv"], "GH_REPO", "acme/specs"),

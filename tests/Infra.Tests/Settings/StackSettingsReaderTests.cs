@@ -95,6 +95,27 @@ public sealed class StackSettingsReaderTests
         Assert.Contains(error.Problems, p => p.StartsWith($"spec-editor:allowedCidrs: '{cidr}' is not an IPv4 CIDR block", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("ec2", "ecr")]
+    [InlineData("eks", "ghcr")]
+    public void The_local_store_without_sign_in_is_not_opened_to_the_internet(string target, string registry)
+    {
+        var config = StackConfigs.For(target, registry);
+        config["allowedCidrs"] = StackConfigs.Json(new[] { "0.0.0.0/0" });
+        config["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { ["LOG_FORMAT"] = "json" });
+
+        var error = Invalid(config);
+
+        Assert.Contains(error.Problems, p => p.StartsWith("spec-editor:appEnv: the local spec store has no sign-in, and allowedCidrs lets the whole internet reach it", StringComparison.Ordinal));
+
+        // Either remedy is enough: sign-in with the GitHub store, or a network of one's own.
+        config["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { ["SPEC_STORE"] = "github", ["GH_REPO"] = "acme/specs" });
+        Assert.Equal(["0.0.0.0/0"], StackConfigs.Settings(config).App.AllowedCidrs);
+        config["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { ["SPEC_STORE"] = "local" });
+        config["allowedCidrs"] = StackConfigs.Json(new[] { StackConfigs.AppCidr });
+        Assert.Equal("local", StackConfigs.Settings(config).App.Environment["SPEC_STORE"]);
+    }
+
     [Fact]
     public void The_app_port_cannot_be_ssh()
     {
@@ -246,7 +267,12 @@ public sealed class StackSettingsReaderTests
     [Fact]
     public void Defaults_fill_in_what_the_stack_does_not_set()
     {
-        var settings = StackConfigs.Settings(new Dictionary<string, string> { ["target"] = "ec2", ["registry"] = "ecr" }, stack: "Staging");
+        var settings = StackConfigs.Settings(new Dictionary<string, string>
+        {
+            ["target"] = "ec2",
+            ["registry"] = "ecr",
+            ["appEnv"] = StackConfigs.Json(new Dictionary<string, string> { ["SPEC_STORE"] = "github" }),
+        }, stack: "Staging");
 
         Assert.Equal(DeploymentTarget.Ec2, settings.Target);
         Assert.Equal(ImageRegistry.Ecr, settings.Image.Registry);
