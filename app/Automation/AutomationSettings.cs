@@ -177,14 +177,14 @@ public sealed class AutomationSettings : ISettings
             .Concat(Whole("AUTOMATION_MAX_RUNS_PER_REPOSITORY", MaxRunsPerRepository, 1, 1000))
             .Concat(Whole("AUTOMATION_MAX_DESCRIPTION_CHARS", MaxDescriptionChars, 1, 1_000_000))
             .Concat(Whole("AUTOMATION_MAX_LOG_BYTES", MaxLogBytes, 1024, int.MaxValue))
-            .Concat(Positive("AUTOMATION_RETRY_BASE_SECONDS", RetryBaseSeconds))
-            .Concat(Positive("AUTOMATION_RETRY_MAX_SECONDS", RetryMaxSeconds))
-            .Concat(Positive("AUTOMATION_STEP_TIMEOUT_SECONDS", StepTimeoutSeconds))
-            .Concat(Positive("AUTOMATION_RUN_TIMEOUT_SECONDS", RunTimeoutSeconds))
-            .Concat(Positive("AUTOMATION_LEASE_SECONDS", LeaseSeconds))
-            .Concat(Positive("AUTOMATION_POLL_MILLISECONDS", PollMilliseconds))
-            .Concat(Positive("AUTOMATION_ARTIFACT_RETENTION_HOURS", ArtifactRetentionHours))
-            .Concat(Positive("AUTOMATION_PURGE_INTERVAL_SECONDS", PurgeIntervalSeconds)))
+            .Concat(Positive("AUTOMATION_RETRY_BASE_SECONDS", RetryBaseSeconds, MaxTimerSeconds))
+            .Concat(Positive("AUTOMATION_RETRY_MAX_SECONDS", RetryMaxSeconds, MaxTimerSeconds))
+            .Concat(Positive("AUTOMATION_STEP_TIMEOUT_SECONDS", StepTimeoutSeconds, MaxTimerSeconds))
+            .Concat(Positive("AUTOMATION_RUN_TIMEOUT_SECONDS", RunTimeoutSeconds, MaxTimerSeconds))
+            .Concat(Positive("AUTOMATION_LEASE_SECONDS", LeaseSeconds, MaxTimerSeconds))
+            .Concat(Positive("AUTOMATION_POLL_MILLISECONDS", PollMilliseconds, MaxTimerSeconds * 1000))
+            .Concat(Positive("AUTOMATION_ARTIFACT_RETENTION_HOURS", ArtifactRetentionHours, 24 * 365 * 100))
+            .Concat(Positive("AUTOMATION_PURGE_INTERVAL_SECONDS", PurgeIntervalSeconds, MaxTimerSeconds)))
         {
             yield return line;
         }
@@ -193,8 +193,9 @@ public sealed class AutomationSettings : ISettings
         {
             yield return $"AUTOMATION_JOB_USER: '{user}' must be a numeric uid or uid:gid (jobs never run as a named or root user)";
         }
-        else if (JobUser is "0" or "0:0" || JobUser?.StartsWith("0:", StringComparison.Ordinal) == true)
+        else if (JobUser is { Length: > 0 } numeric && numeric.Split(':')[0].TrimStart('0').Length == 0)
         {
+            // Any spelling of uid 0 ("0", "00", "0:5"): Docker and Kubernetes read them all as root.
             yield return "AUTOMATION_JOB_USER: jobs must not run as root (uid 0)";
         }
 
@@ -235,11 +236,14 @@ public sealed class AutomationSettings : ISettings
         }
     }
 
-    private static IEnumerable<string> Positive(string name, string value)
+    /// <summary>Timers (timeouts, delays, cancellation) take at most int.MaxValue milliseconds, about 24.8 days: stay under.</summary>
+    private const double MaxTimerSeconds = 2_000_000;
+
+    private static IEnumerable<string> Positive(string name, string value, double max)
     {
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number <= 0 || double.IsInfinity(number))
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number <= 0 || number > max)
         {
-            yield return $"{name}: '{value}' must be a positive number";
+            yield return $"{name}: '{value}' must be a positive number, at most {max.ToString(CultureInfo.InvariantCulture)}";
         }
     }
 

@@ -28,9 +28,32 @@ public sealed class AutomationUnitTests
         var lines = StartupReport.Describe(failure);
         Assert.Contains("AUTOMATION_RUNNER: 'nomad' is not a runner; use docker or kubernetes", lines);
         Assert.Contains("AUTOMATION_MAX_ATTEMPTS: '0' must be a whole number from 1 to 20", lines);
-        Assert.Contains("AUTOMATION_STEP_TIMEOUT_SECONDS: '-5' must be a positive number", lines);
+        Assert.Contains("AUTOMATION_STEP_TIMEOUT_SECONDS: '-5' must be a positive number, at most 2000000", lines);
         Assert.Contains("AUTOMATION_JOB_USER: jobs must not run as root (uid 0)", lines);
         Assert.Contains("AUTOMATION_WORK_DIR: 'relative/work' must be an absolute path", lines);
+    }
+
+    [Theory]
+    [InlineData("00")]
+    [InlineData("000:1000")]
+    [InlineData("0:0")]
+    public void Every_spelling_of_root_is_refused_as_the_job_user(string user)
+    {
+        var settings = new AutomationSettings { JobUser = user };
+
+        Assert.Contains("AUTOMATION_JOB_USER: jobs must not run as root (uid 0)", settings.Validate());
+    }
+
+    [Fact]
+    public void Timeouts_beyond_what_a_timer_can_wait_are_refused_at_start()
+    {
+        // 30 days: past the 24.8 days a .NET timer can wait, so a step would fail when its timeout is set, not at start.
+        var settings = new AutomationSettings { StepTimeoutSeconds = "2592000", RunTimeoutSeconds = "2000000" };
+
+        var lines = settings.Validate().ToList();
+
+        Assert.Contains("AUTOMATION_STEP_TIMEOUT_SECONDS: '2592000' must be a positive number, at most 2000000", lines);
+        Assert.DoesNotContain(lines, line => line.StartsWith("AUTOMATION_RUN_TIMEOUT_SECONDS", StringComparison.Ordinal));
     }
 
     [Fact]
