@@ -67,7 +67,9 @@ public static class SpecsApi
         var (body, etag) = cache.Get(dashboard);
         context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = "no-cache";
-        if (context.Request.Headers.IfNoneMatch == etag)
+        // RFC 9110: a list of tags or "*", compared weakly (proxies that compress turn the ETag into W/"...").
+        var current = new Microsoft.Net.Http.Headers.EntityTagHeaderValue(etag);
+        if (context.Request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false)))
         {
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }

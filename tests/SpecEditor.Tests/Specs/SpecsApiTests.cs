@@ -47,6 +47,16 @@ public sealed class SpecsApiTests : IAsyncLifetime
         using var second = await Client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+
+        // Compared as RFC 9110 says: weakly (a compressing proxy's W/ tag) and within a list.
+        foreach (var header in new[] { $"W/{etag.Tag}", $"\"other\", {etag.Tag}", "*" })
+        {
+            using var conditional = new HttpRequestMessage(HttpMethod.Get, "/api/pods");
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", header);
+            using var answer = await Client.SendAsync(conditional, TestContext.Current.CancellationToken);
+            Assert.True(answer.StatusCode == HttpStatusCode.NotModified, header);
+        }
+
         _git.CommitFile("specs/acme/dev/spec.yml", "metadata:\n  customer: acme\n  environment: dev\n");
         using var third = new HttpRequestMessage(HttpMethod.Get, "/api/pods");
         third.Headers.IfNoneMatch.Add(etag);
