@@ -124,7 +124,7 @@ public sealed partial class StepExecutor(
         outcome = outcome with { JobStartedAt = context.JobStartedAt, JobFinishedAt = context.JobFinishedAt, ExitCode = context.ExitCode };
         var completion = await store.CompleteStepAsync(
             claim, instance.Id, outcome, clock.GetUtcNow(), _settings.MaxAttemptCount,
-            failed => Backoff.Delay(failed, _settings.RetryBase, _settings.RetryMax, Random.Shared), CancellationToken.None).ConfigureAwait(false);
+            failed => Backoff.Delay(failed, _settings.RetryBase, _settings.RetryMax, Random.Shared), _settings.RunDeadlineError, CancellationToken.None).ConfigureAwait(false);
         metrics.StepDuration.Record((clock.GetUtcNow() - started).TotalSeconds, new("step", claim.Step.Name), new("outcome", OutcomeName(outcome)));
         if (!completion.Applied)
         {

@@ -371,10 +371,13 @@ public sealed class RunStore(Database database)
 
     /// <summary>
     /// Finishes this instance's attempt and moves the run on: the next step becomes ready, a retry is scheduled with backoff,
-    /// or the run ends. Does nothing (Applied = false) when another instance holds the step now.
+    /// or the run ends. A run asked to stop while the attempt was finishing ends here instead of going on (cancelled, or failed
+    /// with <paramref name="deadlineError"/> when its deadline passed). Does nothing (Applied = false) when another instance
+    /// holds the step now.
     /// </summary>
     public async Task<Completion> CompleteStepAsync(
-        ClaimedStep claim, string instance, StepOutcome outcome, DateTimeOffset now, int maxAttempts, Func<int, TimeSpan> backoff, CancellationToken cancellationToken)
+        ClaimedStep claim, string instance, StepOutcome outcome, DateTimeOffset now, int maxAttempts, Func<int, TimeSpan> backoff, string deadlineError,
+        CancellationToken cancellationToken)
     {
         var runId = claim.Run.Id;
         var name = claim.Step.Name;
@@ -387,6 +390,15 @@ public sealed class RunStore(Database database)
             {
                 return new Completion(false, "", null);
             }
+
+            // A stop request that landed after the heartbeat's last look: workers skip the ready steps of a run asked to stop
+            // and the deadline sweep skips the run, so a step readied or retried now would leave the run running for good.
+            var stop = await connection.QuerySingleAsync<(bool CancelRequested, string? CancelReason)>(new CommandDefinition(
+                "SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @runId", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var stopReason = stop.CancelRequested ? stop.CancelReason ?? CancelReasons.Cancelled : null;
+
+            // The errors the API's cancel and the deadline sweep end a run with when no step is executing.
+            var stopError = stopReason == CancelReasons.Timeout ? deadlineError : "cancelled";
 
             var (attemptState, error) = outcome switch
             {
@@ -412,11 +424,21 @@ public sealed class RunStore(Database database)
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} succeeded", cancellationToken).ConfigureAwait(false);
                     if (await ReadyNextStepAsync(connection, transaction, runId, step.Ordinal, now, cancellationToken).ConfigureAwait(false))
                     {
-                        return new Completion(true, RunStates.Running, null);
+                        return stopReason is null
+                            ? new Completion(true, RunStates.Running, null)
+                            : await EndStoppedRunAsync(connection, transaction, runId, stopReason, stopError, now, cancellationToken).ConfigureAwait(false);
                     }
 
                     await FinishRunAsync(connection, transaction, runId, RunStates.Succeeded, null, now, cancellationToken).ConfigureAwait(false);
                     return new Completion(true, RunStates.Succeeded, null);
+                }
+
+                case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts && stopReason is not null:
+                {
+                    await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
+                        $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; not retried, the run was asked to stop", cancellationToken).ConfigureAwait(false);
+                    await FinishStepAsync(connection, transaction, runId, name, StopStates(stopReason).StepState, stopError, now, cancellationToken).ConfigureAwait(false);
+                    return await EndStoppedRunAsync(connection, transaction, runId, stopReason, stopError, now, cancellationToken).ConfigureAwait(false);
                 }
 
                 case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts:
@@ -441,8 +463,7 @@ public sealed class RunStore(Database database)
 
                 case StepOutcome.Stopped stopped:
                 {
-                    var runState = stopped.Reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
-                    var stepState = stopped.Reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled;
+                    var (runState, stepState) = StopStates(stopped.Reason);
                     await FinishStepAsync(connection, transaction, runId, name, stepState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt, $"Step {name} stopped: {stopped.Error}", cancellationToken).ConfigureAwait(false);
                     await FinishRunAsync(connection, transaction, runId, runState, stopped.Error, now, cancellationToken).ConfigureAwait(false);
@@ -473,10 +494,7 @@ public sealed class RunStore(Database database)
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE automation_runs SET cancel_requested = @True, cancel_reason = @reason, updated_at = @now WHERE id = @runId",
                 new { True = true, reason, now, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var stepState = reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE automation_steps SET state = @stepState, finished_at = @now, error = @error, not_before = NULL WHERE run_id = @runId AND state = 'ready'",
-                new { stepState, now, error, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await StopReadyStepsAsync(connection, transaction, runId, reason, error, now, cancellationToken).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, reason == CancelReasons.Timeout ? error : "Cancellation requested", cancellationToken).ConfigureAwait(false);
             var executing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -485,8 +503,7 @@ public sealed class RunStore(Database database)
                 return false;
             }
 
-            var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
-            await FinishRunAsync(connection, transaction, runId, runState, error, now, cancellationToken).ConfigureAwait(false);
+            await FinishRunAsync(connection, transaction, runId, StopStates(reason).RunState, error, now, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -766,6 +783,28 @@ public sealed class RunStore(Database database)
         connection.ExecuteAsync(new CommandDefinition(
             "UPDATE automation_steps SET state = @state, error = @error, finished_at = @now, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL WHERE run_id = @runId AND name = @name",
             new { state, error, now, runId, name }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>How a stop for <paramref name="reason"/> ends the run, and a step that has not run to its end.</summary>
+    private static (string RunState, string StepState) StopStates(string reason) =>
+        reason == CancelReasons.Timeout ? (RunStates.Failed, StepStates.Failed) : (RunStates.Cancelled, StepStates.Cancelled);
+
+    private static Task StopReadyStepsAsync(DbConnection connection, DbTransaction transaction, string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE automation_steps SET state = @stepState, finished_at = @now, error = @error, not_before = NULL WHERE run_id = @runId AND state = 'ready'",
+            new { stepState = StopStates(reason).StepState, now, error, runId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Ends a run whose stop request came while its executing step was finishing, as the request itself would have ended it
+    /// with no step executing: ready steps stop, the run ends with the error the API's cancel or the deadline sweep gives.
+    /// </summary>
+    private static async Task<Completion> EndStoppedRunAsync(
+        DbConnection connection, DbTransaction transaction, string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var runState = StopStates(reason).RunState;
+        await StopReadyStepsAsync(connection, transaction, runId, reason, error, now, cancellationToken).ConfigureAwait(false);
+        await FinishRunAsync(connection, transaction, runId, runState, error, now, cancellationToken).ConfigureAwait(false);
+        return new Completion(true, runState, null);
+    }
 
     private static async Task FinishRunAsync(DbConnection connection, DbTransaction transaction, string runId, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -13,7 +13,14 @@ namespace SpecEditor.Tests.Automation.Store;
 /// </summary>
 public sealed class RunStoreTests(PostgresServer postgres)
 {
+    private const string DeadlineError = "the run passed its deadline (7200 s, AUTOMATION_RUN_TIMEOUT_SECONDS)";
+
     public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+
+    public static TheoryData<string, string> ProvidersAndStopReasons => new()
+    {
+        { "sqlite", CancelReasons.Cancelled }, { "sqlite", CancelReasons.Timeout }, { "postgres", CancelReasons.Cancelled }, { "postgres", CancelReasons.Timeout },
+    };
 
     [Theory]
     [MemberData(nameof(Providers))]
@@ -97,6 +104,76 @@ public sealed class RunStoreTests(PostgresServer postgres)
         Assert.Equal(first.Url, again.Url);
         Assert.Equal("def", again.HeadCommit);
         Assert.Equal(again.HeadCommit, (await store.GetPullRequestAsync(run.Id, cancellationToken))!.HeadCommit);
+    }
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndStopReasons))]
+    public async Task A_stop_that_lands_while_a_step_succeeds_ends_the_run_instead_of_readying_the_next_step(string provider, string reason)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var (run, claim) = await ClaimFirstStepAsync(store, now, cancellationToken);
+        var error = reason == CancelReasons.Timeout ? DeadlineError : "cancelled";
+
+        // A step is executing, so the request leaves the run to its executor, whose job ended before its heartbeat saw it.
+        Assert.False(await store.RequestStopAsync(run.Id, reason, error, now, cancellationToken));
+        var completion = await store.CompleteStepAsync(claim, "test-instance", new StepOutcome.Succeeded(), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
+
+        var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
+        Assert.Equal(new Completion(true, runState, null), completion);
+        var stopped = (await store.GetRunAsync(run.Id, cancellationToken))!;
+        Assert.Equal(runState, stopped.State);
+        Assert.Equal(error, stopped.Error);
+        Assert.Equal(now, stopped.FinishedAt);
+        var steps = await store.GetStepsAsync(run.Id, cancellationToken);
+        Assert.Equal(StepStates.Succeeded, steps[0].State);
+        Assert.Equal(reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled, steps[1].State);
+        Assert.Equal(error, steps[1].Error);
+        Assert.Equal(StepStates.Pending, steps[2].State);
+        Assert.False(await store.HasWorkAsync(now.AddDays(1), cancellationToken));
+    }
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndStopReasons))]
+    public async Task A_stop_that_lands_while_a_step_fails_ends_the_run_instead_of_scheduling_a_retry(string provider, string reason)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var (run, claim) = await ClaimFirstStepAsync(store, now, cancellationToken);
+        var error = reason == CancelReasons.Timeout ? DeadlineError : "cancelled";
+
+        Assert.False(await store.RequestStopAsync(run.Id, reason, error, now, cancellationToken));
+        var completion = await store.CompleteStepAsync(
+            claim, "test-instance", new StepOutcome.Failed("exit code 1", Retryable: true), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
+
+        var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
+        Assert.Equal(new Completion(true, runState, null), completion);
+        var stopped = (await store.GetRunAsync(run.Id, cancellationToken))!;
+        Assert.Equal(runState, stopped.State);
+        Assert.Equal(error, stopped.Error);
+        var step = (await store.GetStepsAsync(run.Id, cancellationToken))[0];
+        Assert.Equal(reason == CancelReasons.Timeout ? StepStates.Failed : StepStates.Cancelled, step.State);
+        Assert.Equal(error, step.Error);
+        var attempt = Assert.Single(await store.GetAttemptsAsync(run.Id, cancellationToken));
+        Assert.Equal(AttemptStates.Failed, attempt.State);
+        Assert.Equal("exit code 1", attempt.Error);
+        Assert.False(await store.HasWorkAsync(now.AddDays(1), cancellationToken));
+    }
+
+    private static async Task<(RunRow Run, ClaimedStep Claim)> ClaimFirstStepAsync(RunStore store, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var run = NewRun(now, RunStates.Queued, null);
+        await store.TryInsertRunAsync(run, cancellationToken);
+        Assert.Single(await store.AdmitAsync(now, 100, 100, TimeSpan.FromHours(2), cancellationToken));
+        var claim = await store.ClaimAsync("test-instance", now, TimeSpan.FromMinutes(1), cancellationToken);
+        Assert.NotNull(claim);
+        return (run, claim);
     }
 
     private async Task<Database> OpenAsync(string provider, TempDirectory data)
