@@ -203,7 +203,13 @@ public sealed partial class AutomationService(
             throw new RunStateException(id, run.State, "its workspace is gone (purged or never cloned); retry from clone.");
         }
 
-        await store.RequeueAsync(id, from, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (!await store.RequeueAsync(id, from, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            // Another retry queued it since the check above.
+            var state = await store.GetRunStateAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(id);
+            throw new RunStateException(id, state, "wait for it to finish, or cancel it, before retrying.");
+        }
+
         notifier.WorkAvailable();
         notifier.EventsAdded(id);
         return await GetAsync(id, cancellationToken).ConfigureAwait(false);

@@ -520,11 +520,24 @@ public sealed class RunStore(Database database)
     /// <summary>
     /// Puts a finished run back in the queue from <paramref name="fromStep"/>: that step and the later ones (not skipped) start
     /// over with a fresh retry budget; earlier results stay. Each rerun is numbered (the published branch gets <c>-r&lt;n&gt;</c>).
+    /// Returns false, changing nothing, when the run is not finished (any more): two retries that race queue it once.
     /// </summary>
-    public async Task RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> RequeueAsync(string runId, string fromStep, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await InTransactionAsync(async (connection, transaction) =>
+        return await InTransactionAsync(async (connection, transaction) =>
         {
+            var requeued = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE automation_runs SET state = 'queued', error = NULL, rerun = rerun + 1, cancel_requested = @False, cancel_reason = NULL,
+                       finished_at = NULL, deadline_at = NULL, updated_at = @now
+                WHERE id = @runId AND state IN ('succeeded', 'failed', 'cancelled')
+                """,
+                new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (requeued == 0)
+            {
+                return false;
+            }
+
             var ordinal = Steps.All.ToList().IndexOf(fromStep);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -533,15 +546,8 @@ public sealed class RunStore(Database database)
                 WHERE run_id = @runId AND ordinal >= @ordinal AND state <> 'skipped'
                 """,
                 new { runId, ordinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE automation_runs SET state = 'queued', error = NULL, rerun = rerun + 1, cancel_requested = @False, cancel_reason = NULL,
-                       finished_at = NULL, deadline_at = NULL, updated_at = @now
-                WHERE id = @runId
-                """,
-                new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
-            return 0;
+            return true;
         }, cancellationToken).ConfigureAwait(false);
     }
 

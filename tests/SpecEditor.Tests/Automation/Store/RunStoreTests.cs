@@ -166,6 +166,29 @@ public sealed class RunStoreTests(PostgresServer postgres)
         Assert.False(await store.HasWorkAsync(now.AddDays(1), cancellationToken));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Retries_that_race_queue_a_finished_run_once(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var run = NewRun(now, RunStates.Failed, "missing secret TEST_AGENT_TOKEN");
+        await store.TryInsertRunAsync(run, cancellationToken);
+
+        // Each caller checked that the run is finished before any of them wrote.
+        var requeues = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => store.RequeueAsync(run.Id, Steps.Clone, now, cancellationToken), cancellationToken)));
+
+        Assert.Single(requeues, requeued => requeued);
+        var queued = (await store.GetRunAsync(run.Id, cancellationToken))!;
+        Assert.Equal(RunStates.Queued, queued.State);
+        Assert.Equal(1, queued.Rerun);
+        Assert.Single(await store.GetEventsAsync(run.Id, 0, 100, cancellationToken), e => e.Message == "Run queued again from clone");
+        Assert.False(await store.RequeueAsync(run.Id, Steps.Clone, now, cancellationToken));
+    }
+
     private static async Task<(RunRow Run, ClaimedStep Claim)> ClaimFirstStepAsync(RunStore store, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var run = NewRun(now, RunStates.Queued, null);
