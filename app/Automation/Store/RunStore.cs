@@ -232,9 +232,15 @@ public sealed class RunStore(Database database)
                     continue;
                 }
 
-                await connection.ExecuteAsync(new CommandDefinition(
+                var started = await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE automation_runs SET state = 'running', started_at = COALESCE(started_at, @now), deadline_at = @deadline, updated_at = @now WHERE id = @id AND state = 'queued'",
                     new { id, now, deadline = now + runTimeout }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (started == 0)
+                {
+                    // PostgreSQL: cancelled after the read above (the advisory lock does not hold off a cancel).
+                    continue;
+                }
+
                 await ReadyNextStepAsync(connection, transaction, id, afterOrdinal: -1, now, cancellationToken).ConfigureAwait(false);
                 await InsertEventAsync(connection, transaction, id, now, EventKinds.State, null, null, "Run started", cancellationToken).ConfigureAwait(false);
                 running[repository] = running.GetValueOrDefault(repository) + 1;

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SpecEditor.Automation;
@@ -187,6 +188,42 @@ public sealed class RunStoreTests(PostgresServer postgres)
         Assert.Equal(1, queued.Rerun);
         Assert.Single(await store.GetEventsAsync(run.Id, 0, 100, cancellationToken), e => e.Message == "Run queued again from clone");
         Assert.False(await store.RequeueAsync(run.Id, Steps.Clone, now, cancellationToken));
+    }
+
+    [Fact]
+    public async Task Admission_on_postgres_skips_a_run_cancelled_while_it_waited_for_the_row()
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync("postgres", data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var run = NewRun(now, RunStates.Queued, null);
+        await store.TryInsertRunAsync(run, cancellationToken);
+
+        // Stands in for a cancel's transaction: it has the run's row when admission, which read the run as queued, comes to start it.
+        await using var cancel = await database.OpenAsync(cancellationToken);
+        await using var transaction = await cancel.BeginTransactionAsync(cancellationToken);
+        await cancel.ExecuteAsync("SELECT 1 FROM automation_runs WHERE id = @Id FOR UPDATE", new { run.Id }, transaction);
+        var admission = store.AdmitAsync(now, 100, 100, TimeSpan.FromHours(2), cancellationToken);
+        await using (var observer = await database.OpenAsync(cancellationToken))
+        {
+            while (await observer.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+            {
+                Assert.False(admission.IsCompleted, "admission did not wait for the run's row");
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+
+        await cancel.ExecuteAsync(
+            "UPDATE automation_runs SET state = 'cancelled', cancel_requested = TRUE, cancel_reason = 'cancelled', finished_at = @now WHERE id = @Id",
+            new { run.Id, now }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+
+        Assert.Empty(await admission);
+        Assert.Equal(RunStates.Cancelled, await store.GetRunStateAsync(run.Id, cancellationToken));
+        Assert.DoesNotContain(await store.GetStepsAsync(run.Id, cancellationToken), s => s.State == StepStates.Ready);
+        Assert.DoesNotContain(await store.GetEventsAsync(run.Id, 0, 100, cancellationToken), e => e.Message == "Run started");
     }
 
     private static async Task<(RunRow Run, ClaimedStep Claim)> ClaimFirstStepAsync(RunStore store, DateTimeOffset now, CancellationToken cancellationToken)
