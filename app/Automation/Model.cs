@@ -255,5 +255,8 @@ public sealed class PullRequestRow
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
-/// <summary>A step this instance holds the lease on. <see cref="TakenOver"/> means another holder's lease expired mid-step.</summary>
-public sealed record ClaimedStep(RunRow Run, StepRow Step, int Attempt, bool TakenOver, string? PreviousInstance);
+/// <summary>
+/// A step this instance holds the lease on. <see cref="TakenOver"/> means another holder's lease expired mid-step.
+/// <see cref="LeaseToken"/> is this claim's own: renewals and the completion must present it.
+/// </summary>
+public sealed record ClaimedStep(RunRow Run, StepRow Step, int Attempt, bool TakenOver, string? PreviousInstance, string LeaseToken);

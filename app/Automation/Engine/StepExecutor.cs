@@ -123,12 +123,12 @@ public sealed partial class StepExecutor(
 
         outcome = outcome with { JobStartedAt = context.JobStartedAt, JobFinishedAt = context.JobFinishedAt, ExitCode = context.ExitCode };
         var completion = await store.CompleteStepAsync(
-            claim, instance.Id, outcome, clock.GetUtcNow(), _settings.MaxAttemptCount,
+            claim, outcome, clock.GetUtcNow(), _settings.MaxAttemptCount,
             failed => Backoff.Delay(failed, _settings.RetryBase, _settings.RetryMax, Random.Shared), _settings.RunDeadlineError, CancellationToken.None).ConfigureAwait(false);
         metrics.StepDuration.Record((clock.GetUtcNow() - started).TotalSeconds, new("step", claim.Step.Name), new("outcome", OutcomeName(outcome)));
         if (!completion.Applied)
         {
-            LogAbandoned(logger, run.Id, claim.Step.Name, claim.Attempt, "another instance holds the step now");
+            LogAbandoned(logger, run.Id, claim.Step.Name, claim.Attempt, "another claim holds the step now");
             return;
         }
 
@@ -338,7 +338,7 @@ public sealed partial class StepExecutor(
                     return;
                 }
 
-                var renewal = await store.RenewLeaseAsync(claim, instance.Id, clock.GetUtcNow(), _settings.Lease, stop).ConfigureAwait(false);
+                var renewal = await store.RenewLeaseAsync(claim, clock.GetUtcNow(), _settings.Lease, stop).ConfigureAwait(false);
                 if (renewal is null)
                 {
                     context.LeaseLost = true;
@@ -368,7 +368,7 @@ public sealed partial class StepExecutor(
     {
         try
         {
-            await store.RenewLeaseAsync(claim, instance.Id, clock.GetUtcNow(), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            await store.RenewLeaseAsync(claim, clock.GetUtcNow(), TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
         catch (System.Data.Common.DbException ex)
         {

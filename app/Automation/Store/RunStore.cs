@@ -29,13 +29,14 @@ public abstract record StepOutcome
     public sealed record Stopped(string Reason, string Error) : StepOutcome;
 }
 
-/// <summary>What <see cref="RunStore.CompleteStepAsync"/> did: whether this instance still held the step, and the run's state after.</summary>
+/// <summary>What <see cref="RunStore.CompleteStepAsync"/> did: whether the claim still held the step, and the run's state after.</summary>
 public sealed record Completion(bool Applied, string RunState, TimeSpan? RetryIn);
 
 /// <summary>
 /// The engine's state in the app database. Steps are leased: PostgreSQL claims rows with <c>FOR UPDATE SKIP LOCKED</c> so two
 /// instances never take the same step, SQLite (one instance) takes the same code path inside <c>BEGIN IMMEDIATE</c>. Every write
-/// made on behalf of a lease is fenced on (owner, attempt), so an instance that lost its lease cannot overwrite the new holder's work.
+/// made on behalf of a lease is fenced on the lease token its claim wrote, new with every claim and takeover, so an executor that
+/// lost its lease cannot overwrite the new holder's work, even when the new holder is its own instance.
 /// </summary>
 public sealed class RunStore(Database database)
 {
@@ -273,6 +274,8 @@ public sealed class RunStore(Database database)
     /// <summary>
     /// Leases one step: a ready one whose backoff is over, or a running one whose holder stopped renewing its lease (it crashed
     /// or lost the database). A fresh claim starts a new attempt; a takeover keeps the attempt, so its job can be adopted.
+    /// Either writes a new lease token: the instance and attempt alone do not tell the old executor from the new one when an
+    /// instance takes over its own step (its lease ran out while the database was unreachable).
     /// </summary>
     public async Task<ClaimedStep?> ClaimAsync(string instance, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -298,14 +301,15 @@ public sealed class RunStore(Database database)
             }
 
             var expires = now + lease;
+            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             var takeover = step.State == StepStates.Running;
             int attempt;
             if (takeover)
             {
                 attempt = step.Attempts;
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE automation_steps SET lease_owner = @instance, lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name",
-                    new { instance, expires, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    "UPDATE automation_steps SET lease_owner = @instance, lease_token = @token, lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name",
+                    new { instance, token, expires, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE automation_attempts SET instance = @instance WHERE run_id = @RunId AND step = @Name AND number = @attempt",
                     new { instance, step.RunId, step.Name, attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -317,11 +321,11 @@ public sealed class RunStore(Database database)
                 attempt = step.Attempts + 1;
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
-                    UPDATE automation_steps SET state = 'running', attempts = @attempt, lease_owner = @instance, lease_expires_at = @expires,
+                    UPDATE automation_steps SET state = 'running', attempts = @attempt, lease_owner = @instance, lease_token = @token, lease_expires_at = @expires,
                            started_at = COALESCE(started_at, @now), finished_at = NULL, error = NULL
                     WHERE run_id = @RunId AND name = @Name
                     """,
-                    new { attempt, instance, expires, now, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    new { attempt, instance, token, expires, now, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO automation_attempts (run_id, step, number, state, instance, started_at) VALUES (@RunId, @Name, @attempt, 'running', @instance, @now)",
                     new { step.RunId, step.Name, attempt, instance, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -330,17 +334,17 @@ public sealed class RunStore(Database database)
             }
 
             var run = await GetRunAsync(connection, transaction, step.RunId, cancellationToken).ConfigureAwait(false);
-            return new ClaimedStep(run!, step, attempt, takeover, takeover ? step.LeaseOwner : null);
+            return new ClaimedStep(run!, step, attempt, takeover, takeover ? step.LeaseOwner : null, token);
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Extends this instance's lease; null when it no longer holds the step, else whether the run should stop and why.</summary>
-    public async Task<string?> RenewLeaseAsync(ClaimedStep claim, string instance, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>Extends the claim's lease; null when it no longer holds the step, else whether the run should stop and why.</summary>
+    public async Task<string?> RenewLeaseAsync(ClaimedStep claim, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var renewed = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_owner = @instance AND state = 'running' AND attempts = @Attempt",
-            new { expires = now + lease, RunId = claim.Run.Id, claim.Step.Name, instance, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_token = @LeaseToken AND state = 'running'",
+            new { expires = now + lease, RunId = claim.Run.Id, claim.Step.Name, claim.LeaseToken }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (renewed == 0)
         {
             return null;
@@ -376,13 +380,13 @@ public sealed class RunStore(Database database)
     }
 
     /// <summary>
-    /// Finishes this instance's attempt and moves the run on: the next step becomes ready, a retry is scheduled with backoff,
+    /// Finishes the claim's attempt and moves the run on: the next step becomes ready, a retry is scheduled with backoff,
     /// or the run ends. A run asked to stop while the attempt was finishing ends here instead of going on (cancelled, or failed
-    /// with <paramref name="deadlineError"/> when its deadline passed). Does nothing (Applied = false) when another instance
-    /// holds the step now.
+    /// with <paramref name="deadlineError"/> when its deadline passed). Does nothing (Applied = false) when another claim holds
+    /// the step now.
     /// </summary>
     public async Task<Completion> CompleteStepAsync(
-        ClaimedStep claim, string instance, StepOutcome outcome, DateTimeOffset now, int maxAttempts, Func<int, TimeSpan> backoff, string deadlineError,
+        ClaimedStep claim, StepOutcome outcome, DateTimeOffset now, int maxAttempts, Func<int, TimeSpan> backoff, string deadlineError,
         CancellationToken cancellationToken)
     {
         var runId = claim.Run.Id;
@@ -390,8 +394,8 @@ public sealed class RunStore(Database database)
         return await InTransactionAsync(async (connection, transaction) =>
         {
             var step = await connection.QuerySingleOrDefaultAsync<StepRow>(new CommandDefinition(
-                $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId AND name = @name AND lease_owner = @instance AND state = 'running' AND attempts = @attempt",
-                new { runId, name, instance, attempt = claim.Attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId AND name = @name AND lease_token = @LeaseToken AND state = 'running'",
+                new { runId, name, claim.LeaseToken }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (step is null)
             {
                 return new Completion(false, "", null);
@@ -451,7 +455,7 @@ public sealed class RunStore(Database database)
                 {
                     var delay = backoff(step.Attempts - step.BudgetStart);
                     await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE automation_steps SET state = 'ready', not_before = @notBefore, lease_owner = NULL, lease_expires_at = NULL, error = @error WHERE run_id = @runId AND name = @name",
+                        "UPDATE automation_steps SET state = 'ready', not_before = @notBefore, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, error = @error WHERE run_id = @runId AND name = @name",
                         new { notBefore = now + delay, error = failed.Error, runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
                         $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; retrying in {delay.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
@@ -547,7 +551,7 @@ public sealed class RunStore(Database database)
             var ordinal = Steps.All.ToList().IndexOf(fromStep);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                UPDATE automation_steps SET state = 'pending', budget_start = attempts, not_before = NULL, lease_owner = NULL, lease_expires_at = NULL,
+                UPDATE automation_steps SET state = 'pending', budget_start = attempts, not_before = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
                        started_at = NULL, finished_at = NULL, error = NULL
                 WHERE run_id = @runId AND ordinal >= @ordinal AND state <> 'skipped'
                 """,
@@ -793,7 +797,7 @@ public sealed class RunStore(Database database)
 
     private static Task FinishStepAsync(DbConnection connection, DbTransaction transaction, string runId, string name, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_steps SET state = @state, error = @error, finished_at = @now, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL WHERE run_id = @runId AND name = @name",
+            "UPDATE automation_steps SET state = @state, error = @error, finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, not_before = NULL WHERE run_id = @runId AND name = @name",
             new { state, error, now, runId, name }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>How a stop for <paramref name="reason"/> ends the run, and a step that has not run to its end.</summary>

@@ -34,7 +34,7 @@ public sealed class AttemptLogTests
         var settings = Options.Create(new AutomationSettings());
         var redactor = new SecretRedactor(new AgentCatalog(settings), new SecretProvider(new ConfigurationBuilder().Build()), settings);
 
-        var log = new AttemptLog(new ClaimedStep(run, step, 1, false, null), store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 100);
+        var log = new AttemptLog(new ClaimedStep(run, step, 1, false, null, "test-lease"), store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 100);
         await using (log)
         {
             for (var i = 0; i < 50; i++)

@@ -121,7 +121,7 @@ public sealed class RunStoreTests(PostgresServer postgres)
 
         // A step is executing, so the request leaves the run to its executor, whose job ended before its heartbeat saw it.
         Assert.False(await store.RequestStopAsync(run.Id, reason, error, now, cancellationToken));
-        var completion = await store.CompleteStepAsync(claim, "test-instance", new StepOutcome.Succeeded(), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
+        var completion = await store.CompleteStepAsync(claim, new StepOutcome.Succeeded(), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
 
         var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
         Assert.Equal(new Completion(true, runState, null), completion);
@@ -151,7 +151,7 @@ public sealed class RunStoreTests(PostgresServer postgres)
 
         Assert.False(await store.RequestStopAsync(run.Id, reason, error, now, cancellationToken));
         var completion = await store.CompleteStepAsync(
-            claim, "test-instance", new StepOutcome.Failed("exit code 1", Retryable: true), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
+            claim, new StepOutcome.Failed("exit code 1", Retryable: true), now, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken);
 
         var runState = reason == CancelReasons.Timeout ? RunStates.Failed : RunStates.Cancelled;
         Assert.Equal(new Completion(true, runState, null), completion);
@@ -224,6 +224,34 @@ public sealed class RunStoreTests(PostgresServer postgres)
         Assert.Equal(RunStates.Cancelled, await store.GetRunStateAsync(run.Id, cancellationToken));
         Assert.DoesNotContain(await store.GetStepsAsync(run.Id, cancellationToken), s => s.State == StepStates.Ready);
         Assert.DoesNotContain(await store.GetEventsAsync(run.Id, 0, 100, cancellationToken), e => e.Message == "Run started");
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_executor_loses_its_lease_when_its_own_instance_takes_the_step_over(string provider)
+    {
+        using var data = new TempDirectory("spec-editor-store");
+        await using var database = await OpenAsync(provider, data);
+        var store = new RunStore(database);
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var now = Microseconds(DateTimeOffset.UtcNow);
+        var (run, stale) = await ClaimFirstStepAsync(store, now, cancellationToken);
+
+        // The database was out for longer than the lease; when it is back, a worker of the same instance claims first.
+        var later = now.AddMinutes(2);
+        var current = await store.ClaimAsync("test-instance", later, TimeSpan.FromMinutes(1), cancellationToken);
+        Assert.NotNull(current);
+        Assert.True(current.TakenOver);
+        Assert.Equal(stale.Attempt, current.Attempt);
+
+        Assert.Null(await store.RenewLeaseAsync(stale, later, TimeSpan.FromMinutes(1), cancellationToken));
+        Assert.False((await store.CompleteStepAsync(stale, new StepOutcome.Succeeded(), later, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken)).Applied);
+        Assert.Equal(StepStates.Running, (await store.GetStepsAsync(run.Id, cancellationToken))[0].State);
+
+        Assert.Equal("", await store.RenewLeaseAsync(current, later, TimeSpan.FromMinutes(1), cancellationToken));
+        Assert.Equal(
+            new Completion(true, RunStates.Running, null),
+            await store.CompleteStepAsync(current, new StepOutcome.Succeeded(), later, 3, _ => TimeSpan.FromSeconds(1), DeadlineError, cancellationToken));
     }
 
     private static async Task<(RunRow Run, ClaimedStep Claim)> ClaimFirstStepAsync(RunStore store, DateTimeOffset now, CancellationToken cancellationToken)
