@@ -417,7 +417,7 @@ public sealed partial class SpecService(
                 continue;
             }
 
-            if (current is not null && current.Kind == value.Kind && SameValue(field, current.Value, value.Text))
+            if (current is not null && SameKind(field, current.Kind, value.Kind) && SameValue(field, current.Value, value.Text))
             {
                 continue;
             }
@@ -471,6 +471,14 @@ public sealed partial class SpecService(
                 return true;
         }
     }
+
+    /// <summary>
+    /// A number field holds integers and floats alike: <c>1.0</c> or <c>1e3</c> in the file is the number given as <c>1</c> or
+    /// <c>1000</c>, not a change to rewrite it as.
+    /// </summary>
+    private static bool SameKind(SchemaField field, ScalarKind current, ScalarKind proposed) =>
+        current == proposed
+        || (field.Node.Type == FieldType.Number && current is ScalarKind.Integer or ScalarKind.Float && proposed is ScalarKind.Integer or ScalarKind.Float);
 
     private static bool SameValue(SchemaField field, string current, string proposed) => field.Node.Type switch
     {

@@ -187,6 +187,19 @@ public sealed class SpecsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_number_the_file_spells_1_0_or_1e3_given_again_is_no_change_and_is_not_rewritten()
+    {
+        _git.CommitFile("specs/spec.schema.yml", "type: object\nproperties:\n  spec:\n    type: object\n    properties:\n      ratio: {type: number}\n      scale: {type: number}\n");
+        _git.CommitFile(AcmeDevPath, "spec:\n  ratio: 1.0\n  scale: 1e3\n");
+        var version = await Client.VersionAsync("acme/dev");
+
+        var (status, problem) = await Client.PostJsonAsync("/api/pods/acme/dev/preview", new { version, values = new Dictionary<string, object> { ["spec.ratio"] = "1.0", ["spec.scale"] = 1000 } });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("change.no_op", problem.Code());
+    }
+
+    [Fact]
     public async Task Invalid_values_are_refused_with_the_field_and_rule()
     {
         var version = await Client.VersionAsync("acme/dev");
