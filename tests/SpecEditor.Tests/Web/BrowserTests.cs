@@ -67,4 +67,23 @@ public sealed class BrowserTests : IAsyncLifetime
         await Assertions.Expect(conflict.GetByTestId("diff")).ToContainTextAsync("+  owner: another-team");
         Assert.Equal(["main"], git.Branches());
     }
+
+    [Fact]
+    public async Task After_a_conflict_previewing_again_changes_only_what_the_user_changed()
+    {
+        var page = await _browser.NewPageAsync(_app.BaseAddress);
+        await page.GotoAsync("/pods/acme/dev");
+        var git = new GitCli(_app.RepositoryPath);
+        git.CommitFile("specs/acme/dev/spec.yml", git.Show("main", "specs/acme/dev/spec.yml").Replace("enabled: false", "enabled: true", StringComparison.Ordinal));
+
+        await page.GetByLabel("Instance type").SelectOptionAsync("t3.medium");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview changes" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("conflict")).ToContainTextAsync("changed since you loaded it");
+        await Assertions.Expect(page.GetByLabel("Web application firewall")).ToBeCheckedAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview changes" }).ClickAsync();
+
+        var diff = page.GetByTestId("preview").GetByTestId("diff");
+        await Assertions.Expect(diff).ToContainTextAsync("+    instance_type: t3.medium");
+        await Assertions.Expect(diff).Not.ToContainTextAsync("enabled: false");
+    }
 }

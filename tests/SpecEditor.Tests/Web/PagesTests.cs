@@ -9,6 +9,7 @@ namespace SpecEditor.Tests.Web;
 /// </summary>
 public sealed partial class PagesTests : IAsyncLifetime
 {
+    private const string WithoutWaf = "metadata:\n  customer: acme\n  environment: dev\nspec:\n  compute:\n    instance_name: acme-dev-app\n    instance_type: t3.small\n";
     private TestApp _app = null!;
     private HttpClient _browser = null!;
 
@@ -71,6 +72,96 @@ public sealed partial class PagesTests : IAsyncLifetime
         Assert.Contains("data-testid=\"errors\"", response.Html, StringComparison.Ordinal);
         Assert.Contains("(pattern)", response.Html, StringComparison.Ordinal);
         Assert.Contains("value=\"Not Valid!\"", response.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_untouched_form_is_refused_as_nothing_to_save_even_when_the_file_lacks_the_optional_boolean()
+    {
+        // An unticked checkbox posts "false"; the file saying nothing about the WAF must not turn that into an edit.
+        new GitCli(_app.RepositoryPath).CommitFile("specs/acme/dev/spec.yml", WithoutWaf);
+        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+
+        var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
+
+        Assert.Contains("Nothing to save", response.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"preview\"", response.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Saving_one_field_from_the_form_leaves_the_fields_the_user_did_not_touch_byte_for_byte()
+    {
+        var git = new GitCli(_app.RepositoryPath);
+        git.CommitFile("specs/spec.schema.yml", """
+            type: object
+            properties:
+              spec:
+                type: object
+                properties:
+                  name: {type: string}
+                  ratio: {type: number}
+                  scale: {type: number}
+                  enabled: {type: boolean}
+
+            """);
+        const string file = "spec:\n  name: first\n  ratio: 1.0\n  scale: 1e3\n";
+        git.CommitFile("specs/acme/dev/spec.yml", file);
+        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        form["f:spec.name"] = "second";
+
+        var preview = await PostAsync("/pods/acme/dev?handler=Preview", form);
+        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", Form(preview.Html, "preview"));
+
+        Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
+        var branch = git.Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal));
+        Assert.Equal(file.Replace("first", "second", StringComparison.Ordinal), git.Show(branch, "specs/acme/dev/spec.yml"));
+    }
+
+    [Fact]
+    public async Task A_number_a_browser_number_box_would_blank_is_shown_in_a_text_box_and_left_alone()
+    {
+        // Browsers empty a number box whose value is not an HTML number, and the empty value would then read as a removal.
+        var git = new GitCli(_app.RepositoryPath);
+        git.CommitFile("specs/spec.schema.yml", "type: object\nproperties:\n  spec:\n    type: object\n    properties:\n      ratio: {type: number}\n      scale: {type: number}\n");
+        git.CommitFile("specs/acme/dev/spec.yml", "spec:\n  ratio: +1.5\n  scale: 1e3\n");
+        var page = await GetPageAsync("/pods/acme/dev");
+
+        Assert.Matches("<input id=\"f-spec-ratio\" name=\"f:spec.ratio\" value=\"&#x2B;1.5\"\\s+type=\"text\"", page);
+        Assert.Matches("<input id=\"f-spec-scale\" name=\"f:spec.scale\" value=\"1e3\"\\s+type=\"number\"", page);
+        var response = await PostAsync("/pods/acme/dev?handler=Preview", Form(page, "edit-form"));
+        Assert.Contains("Nothing to save", response.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_conflict_the_form_keeps_only_the_users_changes_on_top_of_the_latest_version()
+    {
+        var git = new GitCli(_app.RepositoryPath);
+        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        form["f:spec.compute.instance_name"] = "acme-dev-web";
+        form["f:spec.compute.instance_type"] = "t3.large";
+
+        // Meanwhile someone else changes a field the user left alone (the WAF) and one the user changed too (the type).
+        git.CommitFile("specs/acme/dev/spec.yml", git.Show("main", "specs/acme/dev/spec.yml")
+            .Replace("instance_type: t3.small", "instance_type: t3.micro", StringComparison.Ordinal)
+            .Replace("enabled: false", "enabled: true", StringComparison.Ordinal));
+        var conflict = await PostAsync("/pods/acme/dev?handler=Preview", form);
+        Assert.Contains("data-testid=\"conflict\"", conflict.Html, StringComparison.Ordinal);
+
+        var again = Form(conflict.Html, "edit-form");
+        Assert.Equal("acme-dev-web", again["f:spec.compute.instance_name"]);
+        Assert.Equal("t3.large", again["f:spec.compute.instance_type"]);
+        Assert.Equal("true", again["f:spec.security.waf.enabled"]);
+        var preview = await PostAsync("/pods/acme/dev?handler=Preview", again);
+        var diff = WebUtility.HtmlDecode(preview.Html);
+        Assert.Contains("-    instance_type: t3.micro", diff, StringComparison.Ordinal);
+        Assert.Contains("+    instance_type: t3.large", diff, StringComparison.Ordinal);
+        Assert.DoesNotContain("enabled: false", diff, StringComparison.Ordinal);
+        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", Form(preview.Html, "preview"));
+
+        Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
+        var saved = git.Show(git.Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal)), "specs/acme/dev/spec.yml");
+        Assert.Contains("instance_name: acme-dev-web", saved, StringComparison.Ordinal);
+        Assert.Contains("instance_type: t3.large", saved, StringComparison.Ordinal);
+        Assert.Contains("enabled: true", saved, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,8 +12,11 @@ public sealed class PodModel(SpecService specs, IActorProvider actors) : PageMod
 
     public IReadOnlyList<HistoryEntry> History { get; private set; } = [];
 
-    /// <summary>The values the user posted; shown again after a preview or a refused submit.</summary>
-    public IReadOnlyDictionary<string, string?>? Posted { get; private set; }
+    /// <summary>
+    /// The fields the user changed (null before a post). Only these are edits; they are shown again after a preview or a
+    /// refused submit, on top of the file as it is now, and the preview's submit form carries only them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Edits { get; private set; }
 
     public ChangePreview? Preview { get; private set; }
 
@@ -43,8 +46,8 @@ public sealed class PodModel(SpecService specs, IActorProvider actors) : PageMod
             return NotFound();
         }
 
-        Posted = FormValues.Read(Request.Form);
-        await TryAsync(async () => Preview = await specs.PreviewEditAsync(Pod.Pod, Version ?? string.Empty, Posted, cancellationToken));
+        Edits = FormValues.ReadChanged(Request.Form);
+        await TryAsync(async () => Preview = await specs.PreviewEditAsync(Pod.Pod, Version ?? string.Empty, Edits, cancellationToken));
         return Page();
     }
 
@@ -55,16 +58,22 @@ public sealed class PodModel(SpecService specs, IActorProvider actors) : PageMod
             return NotFound();
         }
 
-        Posted = FormValues.Read(Request.Form);
+        Edits = FormValues.ReadChanged(Request.Form);
         ChangeRequest? change = null;
-        await TryAsync(async () => change = await specs.SubmitEditAsync(Pod.Pod, Version ?? string.Empty, Posted, Message, actors.RequireWriter(HttpContext), cancellationToken));
+        await TryAsync(async () => change = await specs.SubmitEditAsync(Pod.Pod, Version ?? string.Empty, Edits, Message, actors.RequireWriter(HttpContext), cancellationToken));
         return change is null ? Page() : Redirect($"/changes/{change.Id}/submitted");
     }
 
+    /// <summary>
+    /// A field of the edit form: the user's change if they made one, otherwise the file's value as it is now. The original is
+    /// always the file as it is now, so after a conflict the form holds the user's changes on top of the latest version and
+    /// posting it again never turns someone else's newer value back into the stale one.
+    /// </summary>
     public FieldInput Input(FieldView view) => new(
         view,
-        Posted is not null && Posted.TryGetValue(view.Field.DottedPath, out var posted) ? posted : view.Value,
-        Posted is null ? view.Errors : Errors.Where(e => e.Path == view.Field.DottedPath).ToArray());
+        Edits is not null && Edits.TryGetValue(view.Field.DottedPath, out var edited) ? edited : view.Value,
+        Edits is null ? view.Errors : Errors.Where(e => e.Path == view.Field.DottedPath).ToArray(),
+        FormValues.Untouched(view.Field, view.Value));
 
     private async Task<bool> LoadAsync(string customer, string environment, CancellationToken cancellationToken)
     {
