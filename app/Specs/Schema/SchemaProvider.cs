@@ -4,7 +4,7 @@ namespace SpecEditor.Specs.Schema;
 
 /// <summary>
 /// The schema in force for a snapshot: the repository's own <c>spec.schema.yml</c> when it has one, otherwise the built-in one.
-/// Parsed schemas are cached by blob id.
+/// Parsed schemas, and schemas found broken, are cached by blob id; a failed read is not.
 /// </summary>
 public sealed class SchemaProvider(ISpecStore store)
 {
@@ -26,9 +26,12 @@ public sealed class SchemaProvider(ISpecStore store)
         {
             return await load.Value.ConfigureAwait(false);
         }
-        catch (StoreUnavailableException)
+        catch (Exception ex) when (ex is not InvalidSchemaException)
         {
-            _byBlob.TryRemove(sha, out _);
+            // A blob's content never changes, so a broken schema stays broken; a failed read (GitHub down, a rate limit, a
+            // refused token) says nothing about the blob and must not be served until restart. Only this load is dropped:
+            // a retry may already have put a newer one in its place.
+            _byBlob.TryRemove(new KeyValuePair<string, Lazy<Task<SpecSchema>>>(sha, load));
             throw;
         }
     }
