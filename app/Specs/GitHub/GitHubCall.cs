@@ -21,11 +21,19 @@ public sealed class GitHubCall(IConnection connection, string repository, bool a
         (await GetResponseAsync<T>(path, query, doing, cancellationToken).ConfigureAwait(false)).Body;
 
     /// <summary>A listing followed through its <c>Link: next</c> pages, up to <paramref name="maxPages"/> of them.</summary>
-    public async Task<List<T>> GetAllPagesAsync<T>(string path, IDictionary<string, string>? query, string doing, int maxPages, CancellationToken cancellationToken)
+    public Task<List<T>> GetAllPagesAsync<T>(string path, IDictionary<string, string>? query, string doing, int maxPages, CancellationToken cancellationToken) =>
+        GetPagesAsync<T>(path, query, doing, maxPages, _ => false, cancellationToken);
+
+    /// <summary>
+    /// A listing followed through its <c>Link: next</c> pages until <paramref name="enough"/>, called with each page as it
+    /// arrives, says no more are needed, the pages run out, or <paramref name="maxPages"/> were read.
+    /// </summary>
+    public async Task<List<T>> GetPagesAsync<T>(
+        string path, IDictionary<string, string>? query, string doing, int maxPages, Func<IReadOnlyList<T>, bool> enough, CancellationToken cancellationToken)
     {
         var page = await GetResponseAsync<List<T>>(path, query, doing, cancellationToken).ConfigureAwait(false);
         var items = new List<T>(page.Body);
-        for (var pages = 1; pages < maxPages && page.HttpResponse.ApiInfo.Links.TryGetValue("next", out var next); pages++)
+        for (var pages = 1; pages < maxPages && !enough(page.Body) && page.HttpResponse.ApiInfo.Links.TryGetValue("next", out var next); pages++)
         {
             page = await GetResponseAsync<List<T>>(next.ToString(), null, doing, cancellationToken).ConfigureAwait(false);
             items.AddRange(page.Body);

@@ -24,6 +24,9 @@ public sealed partial class GitHubStore : ISpecStore
 {
     private const int MaxCachedBlobs = 4096;
     private const int MaxReaders = 1024;
+
+    /// <summary>Pages of 100 pull requests read at most for a list of changes (README, GitHub store).</summary>
+    private const int MaxChangePages = 10;
     private const string SharedReader = "service";
     private static readonly TimeSpan InvisibleRecheck = TimeSpan.FromMinutes(5);
     private readonly SpecsSettings _specs;
@@ -217,7 +220,14 @@ public sealed partial class GitHubStore : ISpecStore
             ["direction"] = "desc",
             ["per_page"] = "100",
         };
-        var pulls = await reader.GetAsync<List<PullRequest>>($"{RepoPath}/pulls", query, "listing pull requests", cancellationToken).ConfigureAwait(false);
+
+        // Other people's pull requests on the base branch are listed too, so the app's own may be pages down; a page cap keeps
+        // a repository with thousands of them from costing unbounded calls (the oldest changes then go unlisted).
+        var found = 0;
+        var pulls = await reader.GetPagesAsync<PullRequest>(
+            $"{RepoPath}/pulls", query, "listing pull requests", MaxChangePages,
+            page => (found += page.Count(p => ToChange(p, null, null) is { } c && (state is null || c.State == state))) >= limit,
+            cancellationToken).ConfigureAwait(false);
         var changes = pulls.Select(p => ToChange(p, null, null)).OfType<ChangeRequest>();
         var dispatched = await _dispatcher.ListAsync(state, limit, cancellationToken).ConfigureAwait(false);
         return changes.Concat(dispatched)

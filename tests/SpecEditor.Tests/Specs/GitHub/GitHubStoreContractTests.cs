@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SpecEditor.GitHubFake;
 using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Specs.GitHub;
@@ -188,6 +189,35 @@ public sealed class GitHubStoreContractTests
     }
 
     [Fact]
+    public async Task The_change_list_pages_past_other_pull_requests_to_the_apps_own_stops_once_it_has_enough_and_reads_at_most_ten_pages()
+    {
+        await using var world = await GitHubWorld.StartAsync();
+        var alice = world.ApiClient(world.Alice);
+        using var first = await alice.PostAsJsonAsync("/api/pods/acme/dev/changes", Edit(await world.App.GetJsonAsync<JsonElement>("/api/pods/acme/dev"), "t3.large"), Cancel);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        AddOtherPullRequests(world, 150);
+
+        var before = world.Fake.Calls.Count;
+        var behindOthers = await alice.GetFromJsonAsync<JsonElement>("/api/changes?state=open", Cancel);
+        Assert.Equal(["1"], behindOthers.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(2, world.ApiCalls(before).Count(c => c.Path == "/repos/acme/specs/pulls"));
+
+        using var newest = await alice.PostAsJsonAsync("/api/pods/acme/prd/changes", Edit(await world.App.GetJsonAsync<JsonElement>("/api/pods/acme/prd"), "m6i.xlarge"), Cancel);
+        Assert.Equal(HttpStatusCode.Created, newest.StatusCode);
+        before = world.Fake.Calls.Count;
+        var one = await alice.GetFromJsonAsync<JsonElement>("/api/changes?state=open&limit=1", Cancel);
+        Assert.Equal(["152"], one.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(1, world.ApiCalls(before).Count(c => c.Path == "/repos/acme/specs/pulls"));
+
+        // Behind a thousand newer pull requests the app's changes are past the page cap: ten calls, not one per hundred.
+        AddOtherPullRequests(world, 1000);
+        before = world.Fake.Calls.Count;
+        var capped = await alice.GetFromJsonAsync<JsonElement>("/api/changes?state=open", Cancel);
+        Assert.Empty(capped.EnumerateArray());
+        Assert.Equal(10, world.ApiCalls(before).Count(c => c.Path == "/repos/acme/specs/pulls"));
+    }
+
+    [Fact]
     public async Task Writes_need_a_signed_in_user_and_merging_happens_on_GitHub_not_in_the_app()
     {
         await using var world = await GitHubWorld.StartAsync();
@@ -284,6 +314,22 @@ public sealed class GitHubStoreContractTests
         Assert.Equal(trees.Length, trees.Select(c => c.Path).Distinct().Count());
         var pod = await world.App.GetJsonAsync<JsonElement>("/api/pods/globex/dev");
         Assert.Equal("t3.micro", Field(pod, "spec.compute.instance_type"));
+    }
+
+    /// <summary>Pull requests people opened on the base branch outside the app, newer than those before them.</summary>
+    private static void AddOtherPullRequests(GitHubWorld world, int count)
+    {
+        var main = world.Repo.BranchSha("main")!;
+        for (var i = 0; i < count; i++)
+        {
+            var number = world.Repo.Pulls.Count + 1;
+            var created = DateTimeOffset.UtcNow.AddSeconds(number);
+            world.Repo.Pulls.Add(new FakePull
+            {
+                Number = number, Id = 90_000 + number, Title = $"Unrelated {number}", Head = $"feature/{number}", Base = "main", BaseSha = main,
+                Author = world.Bob, CreatedAt = created, UpdatedAt = created,
+            });
+        }
     }
 
     internal static object Edit(JsonElement pod, string instanceType) => new
