@@ -64,6 +64,29 @@ public sealed class SecretRedactor
         return text;
     }
 
+    /// <summary>
+    /// <see cref="Redact(string)"/> for text cut off at its end (an over-long log line): a cut through a secret leaves only
+    /// its start, which no whole value matches, so an end of the text that begins a secret is masked too.
+    /// </summary>
+    public string RedactCut(string text)
+    {
+        text = Redact(text);
+        var cutSecret = 0;
+        foreach (var value in _values)
+        {
+            for (var length = Math.Min(value.Length - 1, text.Length); length > cutSecret; length--)
+            {
+                if (text.AsSpan(text.Length - length).SequenceEqual(value.AsSpan(0, length)))
+                {
+                    cutSecret = length;
+                    break;
+                }
+            }
+        }
+
+        return cutSecret == 0 ? text : text[..^cutSecret] + Mask;
+    }
+
     /// <summary>Masks secrets in raw bytes (text or not); returns the same array when nothing needed masking.</summary>
     public byte[] Redact(byte[] content, out bool changed)
     {

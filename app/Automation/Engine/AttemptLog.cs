@@ -45,7 +45,9 @@ internal sealed class AttemptLog : IAsyncDisposable
 
     public ValueTask AppendAsync(OutputChannel stream, string line)
     {
-        var redacted = _redactor.Redact(line);
+        var redacted = line.EndsWith(LineSplitter.CutMarker, StringComparison.Ordinal)
+            ? _redactor.RedactCut(line[..^LineSplitter.CutMarker.Length]) + LineSplitter.CutMarker
+            : _redactor.Redact(line);
         lock (_gate)
         {
             var stdout = stream == OutputChannel.StdOut;

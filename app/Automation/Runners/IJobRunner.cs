@@ -87,30 +87,73 @@ public static class Labels
             : null;
 }
 
-/// <summary>Splits a byte stream into lines (UTF-8), keeping a partial line until its end arrives.</summary>
+/// <summary>
+/// Splits a byte stream into lines (UTF-8), keeping a partial line until its end arrives. A line longer than
+/// <see cref="MaxLineChars"/> is cut there: its start is passed on ending in <see cref="CutMarker"/> and the rest, up to the
+/// next newline, is dropped, so a job printing without newlines cannot make the app hold its whole output.
+/// </summary>
 internal sealed class LineSplitter(OutputChannel stream, Func<OutputChannel, string, ValueTask> onLine)
 {
+    /// <summary>
+    /// 1 Mi characters (2 MiB in memory per stream): far beyond any line a person reads, and a bound the log cap
+    /// (AUTOMATION_MAX_LOG_BYTES) cannot give, because a line only reaches the log once its end has arrived.
+    /// </summary>
+    public const int MaxLineChars = 1024 * 1024;
+
+    public static readonly string CutMarker = string.Create(System.Globalization.CultureInfo.InvariantCulture, $" [line cut at {MaxLineChars} characters]");
+
     private readonly System.Text.Decoder _decoder = System.Text.Encoding.UTF8.GetDecoder();
     private readonly System.Text.StringBuilder _pending = new();
+
+    /// <summary>True from the cut of an over-long line until its newline: what arrives meanwhile is dropped.</summary>
+    private bool _dropping;
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
     {
         var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length)];
         var count = _decoder.GetChars(bytes.Span, chars, flush: false);
         var start = 0;
-        for (var i = 0; i < count; i++)
+        while (start < count)
         {
-            if (chars[i] == '\n')
+            var newline = Array.IndexOf(chars, '\n', start, count - start);
+            var end = newline < 0 ? count : newline;
+            if (!_dropping)
             {
-                _pending.Append(chars, start, i - start);
+                var room = MaxLineChars - _pending.Length;
+                if (end - start <= room)
+                {
+                    _pending.Append(chars, start, end - start);
+                }
+                else
+                {
+                    // Never split a surrogate pair: that would pass on half a character.
+                    var take = room > 0 && char.IsHighSurrogate(chars[start + room - 1]) ? room - 1 : room;
+                    _pending.Append(chars, start, take);
+                    var cut = _pending.Append(CutMarker).ToString();
+                    _pending.Clear();
+                    _dropping = true;
+                    await onLine(stream, cut).ConfigureAwait(false);
+                }
+            }
+
+            if (newline < 0)
+            {
+                break;
+            }
+
+            if (_dropping)
+            {
+                _dropping = false;
+            }
+            else
+            {
                 var line = _pending.ToString().TrimEnd('\r');
                 _pending.Clear();
-                start = i + 1;
                 await onLine(stream, line).ConfigureAwait(false);
             }
-        }
 
-        _pending.Append(chars, start, count - start);
+            start = newline + 1;
+        }
     }
 
     public async ValueTask FlushAsync()

@@ -12,7 +12,7 @@ using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Automation.Engine;
 
-/// <summary>A job's output past AUTOMATION_MAX_LOG_BYTES: the cap bounds the log artifact and the stored events alike.</summary>
+/// <summary>A job's output past AUTOMATION_MAX_LOG_BYTES or the longest line: the caps bound the log artifact and the stored events alike.</summary>
 public sealed class AttemptLogTests
 {
     [Fact]
@@ -20,21 +20,11 @@ public sealed class AttemptLogTests
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var data = new TempDirectory("spec-editor-attempt-log");
-        DapperSetup.Configure();
-        var database = new Database(Options.Create(new DatabaseSettings { DataDir = data.Path }));
-        await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(cancellationToken);
-        var store = new RunStore(database);
-        var run = new RunRow
-        {
-            Id = Guid.NewGuid().ToString("N"), Repository = "local", BaseBranch = "main", Description = "A feature", Agent = "test",
-            Phases = "specify", RequestHash = "hash", State = RunStates.Queued, CreatedAt = DateTimeOffset.UtcNow,
-        };
-        await store.TryInsertRunAsync(run, cancellationToken);
-        var step = (await store.GetStepsAsync(run.Id, cancellationToken))[0];
+        var (store, claim) = await NewAttemptAsync(data, cancellationToken);
         var settings = Options.Create(new AutomationSettings());
         var redactor = new SecretRedactor(new AgentCatalog(settings), new SecretProvider(new ConfigurationBuilder().Build()), settings);
 
-        var log = new AttemptLog(new ClaimedStep(run, step, 1, false, null, "test-lease"), store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 100);
+        var log = new AttemptLog(claim, store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 100);
         await using (log)
         {
             for (var i = 0; i < 50; i++)
@@ -49,10 +39,50 @@ public sealed class AttemptLogTests
         Assert.StartsWith("line 00 of the output\n", stdout, StringComparison.Ordinal);
         Assert.EndsWith("[log cut at 100 bytes (AUTOMATION_MAX_LOG_BYTES)]\n", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("line 49", stdout, StringComparison.Ordinal);
-        var events = await store.GetEventsAsync(run.Id, 0, 1000, cancellationToken);
+        var events = await store.GetEventsAsync(claim.Run.Id, 0, 1000, cancellationToken);
         var outputEvents = events.Where(e => e.Kind == EventKinds.StdOut).Select(e => e.Message).ToArray();
         Assert.Equal(5, outputEvents.Length);
         Assert.Equal("[log cut at 100 bytes (AUTOMATION_MAX_LOG_BYTES)]", outputEvents[^1]);
         Assert.Equal("error: the real reason", log.LastErrorLine);
+    }
+
+    [Fact]
+    public async Task A_line_cut_through_a_secret_shows_no_part_of_it_and_says_where_it_was_cut()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory("spec-editor-attempt-log");
+        var (store, claim) = await NewAttemptAsync(data, cancellationToken);
+        const string secret = "sk-cut-through-this-secret";
+        var settings = Options.Create(new AutomationSettings { GitHubToken = secret });
+        var redactor = new SecretRedactor(new AgentCatalog(settings), new SecretProvider(new ConfigurationBuilder().Build()), settings);
+
+        var log = new AttemptLog(claim, store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 4 * LineSplitter.MaxLineChars);
+        await using (log)
+        {
+            var splitter = new LineSplitter(OutputChannel.StdOut, log.AppendAsync);
+            await splitter.WriteAsync(Encoding.UTF8.GetBytes(new string('x', LineSplitter.MaxLineChars - 9) + secret + " and on, with no newline"));
+            await splitter.WriteAsync(Encoding.UTF8.GetBytes("\nafter\n"));
+        }
+
+        var stdout = Encoding.UTF8.GetString(log.Stdout);
+        Assert.Equal(new string('x', LineSplitter.MaxLineChars - 9) + "***" + LineSplitter.CutMarker + "\nafter\n", stdout);
+        var events = await store.GetEventsAsync(claim.Run.Id, 0, 1000, cancellationToken);
+        Assert.DoesNotContain(events, e => e.Message.Contains("sk-", StringComparison.Ordinal));
+    }
+
+    private static async Task<(RunStore Store, ClaimedStep Claim)> NewAttemptAsync(TempDirectory data, CancellationToken cancellationToken)
+    {
+        DapperSetup.Configure();
+        var database = new Database(Options.Create(new DatabaseSettings { DataDir = data.Path }));
+        await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(cancellationToken);
+        var store = new RunStore(database);
+        var run = new RunRow
+        {
+            Id = Guid.NewGuid().ToString("N"), Repository = "local", BaseBranch = "main", Description = "A feature", Agent = "test",
+            Phases = "specify", RequestHash = "hash", State = RunStates.Queued, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await store.TryInsertRunAsync(run, cancellationToken);
+        var step = (await store.GetStepsAsync(run.Id, cancellationToken))[0];
+        return (store, new ClaimedStep(run, step, 1, false, null, "test-lease"));
     }
 }
