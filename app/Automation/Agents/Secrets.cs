@@ -28,11 +28,18 @@ public sealed class SecretProvider(IConfiguration configuration)
 
 /// <summary>
 /// Replaces every known secret value with <c>***</c>. Everything the engine writes from a job (log lines, events, artifacts,
-/// generated files, error messages) passes through it. Values are every agent's secrets and the GitHub token.
+/// generated files, error messages) passes through it. Values are every agent's secrets and the GitHub token. A value that
+/// spans lines (a PEM key, a JSON credential) is also masked line by line, because logs are redacted a line at a time.
 /// </summary>
 public sealed class SecretRedactor
 {
     public const string Mask = "***";
+
+    /// <summary>
+    /// The shortest line of a multi-line secret masked on its own (counted without its indentation). Shorter lines are
+    /// punctuation such as <c>{</c>, <c>},</c> or <c>]</c>: masking those would mask them in every log line and give nothing away.
+    /// </summary>
+    public const int MinSecretLineChars = 8;
 
     private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
 
@@ -46,8 +53,14 @@ public sealed class SecretRedactor
         var values = agents.AllSecretNames.Select(secrets.Get).ToList();
         values.Add(settings.Value.GitHubToken);
 
-        // Longest first, so a secret that contains another is masked whole.
-        _values = values.OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
+        var whole = values.OfType<string>().Where(v => v.Length > 0).ToArray();
+        var lines = whole
+            .Where(v => v.Contains('\n', StringComparison.Ordinal))
+            .SelectMany(v => v.Split('\n', StringSplitOptions.TrimEntries))
+            .Where(line => line.Length >= MinSecretLineChars);
+
+        // Longest first, so a secret that contains another (or its own lines) is masked whole.
+        _values = whole.Concat(lines).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToArray();
         _encoded = _values.Select(Encoding.UTF8.GetBytes).ToArray();
     }
 

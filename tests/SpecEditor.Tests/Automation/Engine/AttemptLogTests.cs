@@ -70,6 +70,30 @@ public sealed class AttemptLogTests
         Assert.DoesNotContain(events, e => e.Message.Contains("sk-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_secret_spanning_lines_is_masked_on_every_line_of_the_log_and_its_events()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var data = new TempDirectory("spec-editor-attempt-log");
+        var (store, claim) = await NewAttemptAsync(data, cancellationToken);
+        const string key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+        var settings = Options.Create(new AutomationSettings());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["OPENAI_API_KEY"] = key }).Build();
+        var redactor = new SecretRedactor(new AgentCatalog(settings), new SecretProvider(configuration), settings);
+
+        var log = new AttemptLog(claim, store, redactor, new RunNotifier(), TimeProvider.System, maxBytes: 1 << 20);
+        await using (log)
+        {
+            var splitter = new LineSplitter(OutputChannel.StdOut, log.AppendAsync);
+            await splitter.WriteAsync(Encoding.UTF8.GetBytes($"debug: key={key}\n"));
+            await splitter.FlushAsync();
+        }
+
+        Assert.Equal("debug: key=***\n***\n***\n", Encoding.UTF8.GetString(log.Stdout));
+        var events = await store.GetEventsAsync(claim.Run.Id, 0, 1000, cancellationToken);
+        Assert.Equal(["debug: key=***", "***", "***"], events.Where(e => e.Kind == EventKinds.StdOut).Select(e => e.Message));
+    }
+
     private static async Task<(RunStore Store, ClaimedStep Claim)> NewAttemptAsync(TempDirectory data, CancellationToken cancellationToken)
     {
         DapperSetup.Configure();
