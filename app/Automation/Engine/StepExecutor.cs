@@ -162,9 +162,8 @@ public sealed partial class StepExecutor(
         }
 
         var target = ResolveTarget(run);
-        var (baseCommit, featureDir) = await Task.Run(
-            () => workspace.Clone(run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, openToJobUser: _jobUser.Differs),
-            cancellationToken).ConfigureAwait(false);
+        var (baseCommit, featureDir) = await workspace.CloneAsync(
+            run.Id, target.CloneUrl, run.BaseBranch, run.Description, target.Credentials, openToJobUser: _jobUser.Differs, cancellationToken).ConfigureAwait(false);
         await store.SetWorkspaceInfoAsync(run.Id, baseCommit, featureDir, cancellationToken).ConfigureAwait(false);
         await log.NoteAsync($"Cloned {run.Repository}@{run.BaseBranch} at {baseCommit[..12]}; the phases write into {featureDir}").ConfigureAwait(false);
         return new StepOutcome.Succeeded();

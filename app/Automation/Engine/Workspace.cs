@@ -21,6 +21,9 @@ public sealed record PublishedCommit(string Sha, string Branch, IReadOnlyList<Ch
 /// </summary>
 public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOptions<HostingSettings> hosting, SecretRedactor redactor)
 {
+    /// <summary>Names the folder a clone is made in before it becomes the run's workspace; never a run id (those are hex).</summary>
+    private const string PartialPrefix = ".clone-";
+
     public string Root { get; } = settings.Value.WorkDir is { Length: > 0 } configured
         ? configured
         : Path.Combine(hosting.Value.DataDir, "automation", "work");
@@ -29,17 +32,49 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
 
     public bool Exists(string runId) => Repository.IsValid(PathOf(runId));
 
-    /// <summary>Clones <paramref name="source"/> at <paramref name="branch"/> afresh; returns the base commit and the Spec Kit feature folder for the run.</summary>
-    public (string BaseCommit, string FeatureDir) Clone(string runId, string source, string branch, string description, CredentialsHandler? credentials, bool openToJobUser)
+    /// <summary>
+    /// Clones <paramref name="source"/> at <paramref name="branch"/> afresh; returns the base commit and the Spec Kit feature folder
+    /// for the run. Gives up when <paramref name="cancellationToken"/> fires (step timeout, run deadline, cancel, shutdown).
+    /// </summary>
+    public Task<(string BaseCommit, string FeatureDir)> CloneAsync(string runId, string source, string branch, string description, CredentialsHandler? credentials, bool openToJobUser, CancellationToken cancellationToken) =>
+        GiveUpOnCancel(() => Clone(runId, source, branch, description, credentials, openToJobUser, cancellationToken), cancellationToken);
+
+    /// <summary>Force-pushes the branch (a re-publication replaces the earlier commit) to <paramref name="remoteUrl"/>; gives up when <paramref name="cancellationToken"/> fires.</summary>
+    public Task PushAsync(string runId, string remoteUrl, IEnumerable<string> refspecs, CredentialsHandler? credentials, CancellationToken cancellationToken) =>
+        GiveUpOnCancel(() => Push(runId, remoteUrl, refspecs, credentials, cancellationToken), cancellationToken);
+
+    private (string BaseCommit, string FeatureDir) Clone(string runId, string source, string branch, string description, CredentialsHandler? credentials, bool openToJobUser, CancellationToken cancellationToken)
     {
         var path = PathOf(runId);
         Delete(runId);
         Directory.CreateDirectory(Root);
+
+        // An attempt that gave up may still be cloning (blocked in a read), and libgit2 deletes the folder of a clone that
+        // fails. So each attempt clones into a folder of its own and moves it into place only if it is still wanted. Folders
+        // of earlier attempts go first: left by a crash, or in use by an attempt that gave up, which then fails.
+        foreach (var leftover in Directory.GetDirectories(Root, $"{PartialPrefix}{runId}-*"))
+        {
+            try
+            {
+                DeleteFolder(leftover);
+            }
+            catch (IOException)
+            {
+                // Still being written: the next clone of the run tries again, and nothing reads these folders meanwhile.
+            }
+        }
+
+        var partial = Path.Combine(Root, $"{PartialPrefix}{runId}-{Guid.NewGuid():N}");
         var options = new CloneOptions { BranchName = branch, Checkout = true };
         options.FetchOptions.CredentialsProvider = credentials;
+        options.FetchOptions.OnTransferProgress = _ => !cancellationToken.IsCancellationRequested;
+        options.FetchOptions.OnProgress = _ => !cancellationToken.IsCancellationRequested;
+        options.FetchOptions.RepositoryOperationStarting = _ => !cancellationToken.IsCancellationRequested;
         try
         {
-            Repository.Clone(source, path, options);
+            Repository.Clone(source, partial, options);
+            cancellationToken.ThrowIfCancellationRequested();
+            Directory.Move(partial, path);
         }
         catch (NotFoundException ex)
         {
@@ -56,6 +91,10 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         catch (LibGit2SharpException ex)
         {
             throw new TransientStepException($"cloning failed: {redactor.Redact(ex.Message)}", ex);
+        }
+        finally
+        {
+            DeleteFolder(partial);
         }
 
         using var repo = new Repository(path);
@@ -120,8 +159,7 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         return new PublishedCommit(commit.Sha, branch, files, DiffSummary(baseCommit, commit.Sha, branch, files));
     }
 
-    /// <summary>Force-pushes the branch (a re-publication replaces the earlier commit) to <paramref name="remoteUrl"/>.</summary>
-    public void Push(string runId, string remoteUrl, IEnumerable<string> refspecs, CredentialsHandler? credentials)
+    private void Push(string runId, string remoteUrl, IEnumerable<string> refspecs, CredentialsHandler? credentials, CancellationToken cancellationToken)
     {
         using var repo = new Repository(PathOf(runId));
         var remote = repo.Network.Remotes["publish"];
@@ -140,6 +178,9 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         {
             CredentialsProvider = credentials,
             OnPushStatusError = error => failure = $"{error.Reference}: {error.Message}",
+            OnNegotiationCompletedBeforePush = _ => !cancellationToken.IsCancellationRequested,
+            OnPackBuilderProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
+            OnPushTransferProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
         };
         try
         {
@@ -173,9 +214,25 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         }
     }
 
-    public void Delete(string runId)
+    public void Delete(string runId) => DeleteFolder(PathOf(runId));
+
+    /// <summary>Run ids that have a workspace folder.</summary>
+    public IReadOnlyList<string> List() =>
+        Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(name => !name.StartsWith(PartialPrefix, StringComparison.Ordinal)).ToArray() : [];
+
+    /// <summary>
+    /// Runs a blocking libgit2 operation on the thread pool and stops waiting for it when <paramref name="cancellationToken"/>
+    /// fires. libgit2 has no network timeout here, and a remote that accepts and then stays silent blocks it in a read that no
+    /// token reaches; the operation's progress callbacks abort it once data moves again, and its thread is not waited for.
+    /// </summary>
+    private static Task<T> GiveUpOnCancel<T>(Func<T> operation, CancellationToken cancellationToken) =>
+        Task.Run(operation, cancellationToken).WaitAsync(cancellationToken);
+
+    private static Task GiveUpOnCancel(Action operation, CancellationToken cancellationToken) =>
+        Task.Run(operation, cancellationToken).WaitAsync(cancellationToken);
+
+    private static void DeleteFolder(string path)
     {
-        var path = PathOf(runId);
         if (!Directory.Exists(path))
         {
             return;
@@ -189,10 +246,6 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
 
         Directory.Delete(path, recursive: true);
     }
-
-    /// <summary>Run ids that have a workspace folder.</summary>
-    public IReadOnlyList<string> List() =>
-        Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().ToArray() : [];
 
     /// <summary>
     /// Spec Kit numbers features <c>specs/NNN-short-name</c>: the next free number after those on the base branch, and a

@@ -74,7 +74,7 @@ public sealed class LocalPublisher(Workspace workspace, RunStore store, IOptions
     public async Task<PullRequestRow> PublishAsync(PublishContext context, CancellationToken cancellationToken)
     {
         var branch = context.Commit.Branch;
-        workspace.Push(context.Run.Id, context.Target.CloneUrl, [$"+refs/heads/{branch}:refs/heads/{branch}"], credentials: null);
+        await workspace.PushAsync(context.Run.Id, context.Target.CloneUrl, [$"+refs/heads/{branch}:refs/heads/{branch}"], credentials: null, cancellationToken).ConfigureAwait(false);
         return await store.UpsertPullRequestAsync(new PullRequestRow
         {
             RunId = context.Run.Id,
@@ -116,7 +116,7 @@ public sealed class GitHubPublisher(Workspace workspace, RunStore store, IOption
             refspecs.Add($"+refs/heads/{branch}:refs/heads/{headBranch}");
         }
 
-        workspace.Push(context.Run.Id, target.CloneUrl, refspecs, target.Credentials);
+        await workspace.PushAsync(context.Run.Id, target.CloneUrl, refspecs, target.Credentials, cancellationToken).ConfigureAwait(false);
 
         var client = _client.Value;
         PullRequest pull;
