@@ -11,7 +11,8 @@ namespace SpecEditor.Automation.Runners;
 /// Phase jobs as Kubernetes Jobs, for an app running in a cluster: one pod, never restarted (the engine retries), non-root
 /// with a read-only root filesystem, no service-account token, all capabilities dropped, memory/CPU limits, the run's folder
 /// of the shared workspace claim mounted, and the secrets in a per-job Secret read as environment variables. The job and its
-/// secret are deleted after the step. (Process limits are the kubelet's podPidsLimit; a pod spec has no field for them.)
+/// secret are deleted after the step; the Job owns the Secret, so Kubernetes deletes it with the Job in any case. (Process
+/// limits are the kubelet's podPidsLimit; a pod spec has no field for them.)
 /// </summary>
 public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 {
@@ -123,15 +124,16 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
             },
         };
 
+        V1Job created;
         try
         {
-            await CreateReplacingAsync(
+            created = await CreateReplacingAsync(
                 () => Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: cancellationToken),
                 () => DeleteJobAsync(name, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            // Without a Job nothing removes the Secret: the step's cleanup needs a job id and the sweep lists Jobs only.
+            // Without a Job the step's cleanup (it needs a job id) cannot remove the Secret; only the orphan sweep would, later.
             // Not cancellable: a cancelled or timed-out create must still take its Secret with it.
             try
             {
@@ -151,6 +153,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
             throw;
         }
 
+        await GiveSecretToJobAsync(name, created).ConfigureAwait(false);
         LogStarted(_logger, name, spec.Key.RunId, spec.Key.Step, spec.Key.Attempt);
         return name;
     }
@@ -161,7 +164,23 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         return jobs.Count > 0 ? jobs[0] : null;
     }
 
-    public Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken) => ListAsync($"{Labels.App}={_scope}", cancellationToken);
+    /// <summary>
+    /// Every Job of this deployment, and as exited jobs the Secrets left without theirs (a crash between creating the two, or a
+    /// Secret made before it had an owner), so the orphan sweep removes those too.
+    /// </summary>
+    public async Task<IReadOnlyList<JobInfo>> ListAsync(CancellationToken cancellationToken)
+    {
+        var selector = $"{Labels.App}={_scope}";
+        var jobs = await ListAsync(selector, cancellationToken).ConfigureAwait(false);
+        var secrets = await Client.CoreV1.ListNamespacedSecretAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var jobNames = jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+        var leftovers = secrets.Items
+            .Where(s => !jobNames.Contains(s.Metadata.Name))
+            .Select(s => (Secret: s, Key: Labels.Parse(s.Metadata.Labels)))
+            .Where(s => s.Key is not null)
+            .Select(s => new JobInfo(s.Secret.Metadata.Name, s.Key!, s.Secret.Metadata.Labels.TryGetValue(Labels.Instance, out var instance) ? instance : null, Running: false));
+        return [.. jobs, .. leftovers];
+    }
 
     public async Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
     {
@@ -270,17 +289,37 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         }
     }
 
-    private static async Task CreateReplacingAsync<T>(Func<Task<T>> create, Func<Task> delete)
+    /// <summary>
+    /// Makes the Job the Secret's owner, so Kubernetes deletes the Secret with the Job: also when the Job's TTL removes it
+    /// first, or when the step's own delete of the Secret fails after the Job's succeeded.
+    /// </summary>
+    private async Task GiveSecretToJobAsync(string name, V1Job job)
+    {
+        var owner = new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = job.Metadata.Name, Uid = job.Metadata.Uid };
+        var patch = new V1Patch(new V1Secret { Metadata = new V1ObjectMeta { OwnerReferences = [owner] } }, V1Patch.PatchType.MergePatch);
+        try
+        {
+            // Not cancellable: the Job exists now, and the caller must get its id to remove it, whatever happens to the step.
+            await Client.CoreV1.PatchNamespacedSecretAsync(patch, name, Namespace, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+        {
+            // The job runs all the same; the step's cleanup or else the orphan sweep deletes the Secret.
+            LogSecretNotOwned(_logger, name, ex.Message);
+        }
+    }
+
+    private static async Task<T> CreateReplacingAsync<T>(Func<Task<T>> create, Func<Task> delete)
     {
         try
         {
-            await create().ConfigureAwait(false);
+            return await create().ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
             // Left by an earlier try of this very attempt before the app stopped.
             await delete().ConfigureAwait(false);
-            await create().ConfigureAwait(false);
+            return await create().ConfigureAwait(false);
         }
     }
 
@@ -305,6 +344,9 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created Kubernetes job {Job} for run {RunId} {Step} attempt {Attempt}")]
     private static partial void LogStarted(ILogger logger, string job, string runId, string step, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not make Secret {Secret} owned by its Job; the step's cleanup or the orphan sweep deletes it: {Reason}")]
+    private static partial void LogSecretNotOwned(ILogger logger, string secret, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete Secret {Secret} after its Job failed to be created: {Reason}")]
     private static partial void LogSecretLeft(ILogger logger, string secret, string reason);

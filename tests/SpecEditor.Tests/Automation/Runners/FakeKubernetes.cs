@@ -11,8 +11,9 @@ namespace SpecEditor.Tests.Automation.Runners;
 
 /// <summary>
 /// An in-process fake of the few Kubernetes API endpoints the Jobs runner calls (create/read/list/delete Jobs and Secrets,
-/// list/read Pods, read a Pod's log), answering in the documented shapes. A created Job "runs" at once through
-/// <see cref="Execute"/>, which gets the Job and its Secret and returns an exit code and log text.
+/// merge-patch Secrets, list/read Pods, read a Pod's log), answering in the documented shapes. A created Job "runs" at once
+/// through <see cref="Execute"/>, which gets the Job and its Secret and returns an exit code and log text. Deleting a Job
+/// deletes what it owns (its pods, and Secrets whose ownerReferences name its uid), as Kubernetes' garbage collector does.
 /// </summary>
 public sealed class FakeKubernetes : IAsyncDisposable
 {
@@ -40,6 +41,12 @@ public sealed class FakeKubernetes : IAsyncDisposable
     /// <summary>When set, every Job create is answered with this status (a Kubernetes Status body) and nothing is created.</summary>
     public int? JobCreateStatus { get; set; }
 
+    /// <summary>When set, every Secret delete is answered with this status and nothing is deleted.</summary>
+    public int? SecretDeleteStatus { get; set; }
+
+    /// <summary>Job name → the uid the fake gave it when it was created.</summary>
+    public ConcurrentDictionary<string, string> JobUids { get; } = new();
+
     public static async Task<FakeKubernetes> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -53,7 +60,28 @@ public sealed class FakeKubernetes : IAsyncDisposable
             var name = secret["metadata"]!["name"]!.GetValue<string>();
             return fake!.Secrets.TryAdd(name, secret) ? Results.Json(secret, statusCode: 201) : Conflict(name);
         });
-        app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => fake!.Secrets.TryRemove(name, out _) ? Results.Json(Status()) : NotFound(name));
+        app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) =>
+            fake!.SecretDeleteStatus is { } status
+                ? Results.Json(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = "Failure", ["message"] = "the fake refuses", ["code"] = status }, statusCode: status)
+                : fake.Secrets.TryRemove(name, out _) ? Results.Json(Status()) : NotFound(name));
+        app.MapGet("/api/v1/namespaces/{ns}/secrets", (string? labelSelector) =>
+            Results.Json(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "SecretList", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(fake!.Secrets.Values.Where(s => Matches(s, labelSelector)).Select(s => (JsonNode)s.DeepClone()).ToArray()) }));
+        app.MapPatch("/api/v1/namespaces/{ns}/secrets/{name}", async (string name, HttpContext context) =>
+        {
+            // A JSON merge patch of metadata fields: enough for the ownerReferences the runner sets.
+            var patch = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+            if (!fake!.Secrets.TryGetValue(name, out var secret))
+            {
+                return NotFound(name);
+            }
+
+            foreach (var (field, value) in patch["metadata"]?.AsObject() ?? [])
+            {
+                secret["metadata"]![field] = value?.DeepClone();
+            }
+
+            return Results.Json(secret);
+        });
         app.MapPost("/apis/batch/v1/namespaces/{ns}/jobs", async (string ns, HttpContext context) =>
         {
             var job = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
@@ -69,6 +97,9 @@ public sealed class FakeKubernetes : IAsyncDisposable
             }
 
             fake.Created.Enqueue(job.DeepClone().AsObject());
+            var uid = Guid.NewGuid().ToString();
+            job["metadata"]!["uid"] = uid;
+            fake.JobUids[name] = uid;
             var (exitCode, log) = fake.Execute(job, fake.Secrets.GetValueOrDefault(name));
             var now = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
             job["status"] = exitCode == 0
@@ -102,20 +133,7 @@ public sealed class FakeKubernetes : IAsyncDisposable
             Results.Json(new JsonObject { ["apiVersion"] = "batch/v1", ["kind"] = "JobList", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(fake!.Jobs.Values.Where(j => Matches(j, labelSelector)).Select(j => (JsonNode)j.DeepClone()).ToArray()) }));
         app.MapGet("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => fake!.Jobs.TryGetValue(name, out var job) ? Results.Json(job) : NotFound(name));
         app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name, string? propagationPolicy) =>
-        {
-            if (!fake!.Jobs.TryRemove(name, out _))
-            {
-                return NotFound(name);
-            }
-
-            // Background propagation deletes the Job's pods too.
-            foreach (var pod in fake.Pods.Keys.Where(p => p.StartsWith(name + "-", StringComparison.Ordinal)))
-            {
-                fake.Pods.TryRemove(pod, out _);
-            }
-
-            return Results.Json(Status());
-        });
+            fake!.DeleteJob(name) ? Results.Json(Status()) : NotFound(name));
         app.MapGet("/api/v1/namespaces/{ns}/pods", (string? labelSelector) =>
             Results.Json(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "PodList", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(fake!.Pods.Values.Select(p => p.Pod).Where(p => Matches(p, labelSelector)).Select(p => (JsonNode)p.DeepClone()).ToArray()) }));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", (string name) => fake!.Pods.TryGetValue(name, out var pod) ? Results.Json(pod.Pod) : NotFound(name));
@@ -130,6 +148,35 @@ public sealed class FakeKubernetes : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Deletes a Job as the API server and its garbage collector do (an explicit delete, or the Job's TTL running out): its pods
+    /// and every Secret owned by it go too.
+    /// </summary>
+    public bool DeleteJob(string name)
+    {
+        if (!Jobs.TryRemove(name, out var job))
+        {
+            return false;
+        }
+
+        foreach (var pod in Pods.Keys.Where(p => p.StartsWith(name + "-", StringComparison.Ordinal)))
+        {
+            Pods.TryRemove(pod, out _);
+        }
+
+        var uid = job["metadata"]!["uid"]!.GetValue<string>();
+        foreach (var (secretName, secret) in Secrets)
+        {
+            var owners = secret["metadata"]?["ownerReferences"]?.AsArray() ?? [];
+            if (owners.Any(o => o?["kind"]?.GetValue<string>() == "Job" && o["uid"]?.GetValue<string>() == uid))
+            {
+                Secrets.TryRemove(secretName, out _);
+            }
+        }
+
+        return true;
     }
 
     public static string Env(JsonObject job, string name) =>

@@ -136,4 +136,79 @@ public sealed class KubernetesJobRunnerTests
         Assert.Empty(kubernetes.Created);
         Assert.Empty(kubernetes.Secrets);
     }
+
+    [Fact]
+    public async Task A_jobs_secret_is_owned_by_the_job_so_kubernetes_deletes_it_with_the_job_even_when_its_own_delete_fails()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        using var work = new TempDirectory("spec-editor-k8s-work");
+        using var agents = new TempDirectory("spec-editor-k8s-agents");
+        var agentsFile = Path.Combine(agents.Path, "agents.json");
+        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
+        kubernetes.SecretDeleteStatus = 500;
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = work.Path,
+            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
+            [TestAgentImage.SecretName] = "x",
+            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
+        });
+
+        var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "The Secret delete fails", dryRun: true)).Id, seconds: 60);
+
+        // The step's delete of the Secret failed; deleting the Job took the Secret with it, by its ownerReferences.
+        Assert.True(kubernetes.JobUids.ContainsKey($"speckit-{run.Id[..12]}-specify-1"));
+        Assert.Empty(kubernetes.Jobs);
+        Assert.Empty(kubernetes.Secrets);
+    }
+
+    [Fact]
+    public async Task The_orphan_sweep_deletes_a_secret_of_this_deployment_whose_job_is_gone()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        using var work = new TempDirectory("spec-editor-k8s-work");
+        const string scope = "k8s-sweep-test";
+        JsonObject Secret(string name, string? appLabel) => new()
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["labels"] = appLabel is null ? new JsonObject() : new JsonObject
+                {
+                    ["dev.spec-editor.automation"] = appLabel,
+                    ["dev.spec-editor.run"] = "0123456789abcdef0123456789abcdef",
+                    ["dev.spec-editor.step"] = "specify",
+                    ["dev.spec-editor.attempt"] = "1",
+                    ["dev.spec-editor.instance"] = "crashed-instance",
+                },
+            },
+            ["data"] = new JsonObject { [TestAgentImage.SecretName] = "eA==" },
+        };
+        kubernetes.Secrets["speckit-0123456789ab-specify-1"] = Secret("speckit-0123456789ab-specify-1", scope);
+        kubernetes.Secrets["speckit-other-deployment"] = Secret("speckit-other-deployment", "another-scope");
+        kubernetes.Secrets["unrelated"] = Secret("unrelated", null);
+
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = work.Path,
+            ["AUTOMATION_JOB_SCOPE"] = scope,
+        });
+
+        // The sweep runs when the engine starts.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (kubernetes.Secrets.ContainsKey("speckit-0123456789ab-specify-1") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["speckit-other-deployment", "unrelated"], kubernetes.Secrets.Keys.Order(StringComparer.Ordinal));
+    }
 }
