@@ -144,9 +144,10 @@ internal sealed class KubernetesRelease : ComponentResource
 
         // The automation engine runs its phases as Kubernetes Jobs in this namespace, and nothing more: exactly the calls
         // of app/Automation/Runners/KubernetesJobRunner.cs. It creates, reads, lists and deletes Jobs; finds and reads
-        // their pods and follows their logs; and keeps each job's secrets in a Secret it creates and deletes (a Secret
-        // left by an earlier try is deleted and created again). It never reads or lists Secrets, so it cannot read the
-        // app's own; deleting a Job takes its pods with it (background propagation), so it never deletes pods itself.
+        // their pods and follows their logs; and keeps each job's secrets in a Secret it creates, hands to the Job as its
+        // owner (patch, so Kubernetes deletes it with the Job) and deletes, and lists by its label to remove any a crash
+        // left behind. Listing can read the namespace's Secrets: only the app's own and its jobs', which the app holds
+        // anyway. Deleting a Job takes its pods with it (background propagation), so it never deletes pods itself.
         var role = new Role(name, new RoleArgs
         {
             Metadata = new ObjectMetaArgs { Name = $"{AppName}-jobs", Namespace = namespaceName, Labels = labels },
@@ -155,7 +156,7 @@ internal sealed class KubernetesRelease : ComponentResource
                 new PolicyRuleArgs { ApiGroups = { "batch" }, Resources = { "jobs" }, Verbs = { "create", "get", "list", "delete" } },
                 new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "pods" }, Verbs = { "get", "list" } },
                 new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "pods/log" }, Verbs = { "get" } },
-                new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "secrets" }, Verbs = { "create", "delete" } },
+                new PolicyRuleArgs { ApiGroups = { "" }, Resources = { "secrets" }, Verbs = { "create", "patch", "list", "delete" } },
             },
         }, self);
 

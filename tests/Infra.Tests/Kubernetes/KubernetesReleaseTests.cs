@@ -158,8 +158,8 @@ public sealed class KubernetesReleaseTests
         var run = await StackRun.RunAsync(StackConfigs.For("eks", "ecr"));
 
         var role = run.Single("kubernetes:rbac.authorization.k8s.io/v1:Role");
-        // Exactly the calls of KubernetesJobRunner: each job's secrets go into a Secret it creates and deletes, but it never
-        // reads or lists Secrets (the app's own stay out of reach), and deleting a Job removes its pods.
+        // Exactly the calls of KubernetesJobRunner: each job's secrets go into a Secret it creates, makes the Job's (patch),
+        // deletes, and finds by label when a crash left one; it never reads a Secret by name, and deleting a Job removes its pods.
         var verbs = role.List("rules").Select(rule => rule.AsRecorded()).ToDictionary(
             rule => string.Join(",", rule.List("resources").Cast<string>()),
             rule => string.Join(",", rule.List("verbs").Cast<string>()));
@@ -169,7 +169,7 @@ public sealed class KubernetesReleaseTests
                 ["jobs"] = "create,get,list,delete",
                 ["pods"] = "get,list",
                 ["pods/log"] = "get",
-                ["secrets"] = "create,delete",
+                ["secrets"] = "create,patch,list,delete",
             },
             verbs);
         Assert.Empty(run.OfType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"));
