@@ -130,6 +130,11 @@ public static class YamlSurgicalEditor
     private static Replacement ReplaceScalar(string text, YamlScalar scalar, ScalarValue value)
     {
         var rendered = RenderScalar(value, scalar.Style);
+        if (scalar is { Style: YamlDotNet.Core.ScalarStyle.Plain, Value.Length: 0 })
+        {
+            return FillEmpty(text, scalar, rendered);
+        }
+
         if (!scalar.IsBlock)
         {
             return new(scalar.ValueStart, scalar.End, rendered);
@@ -151,6 +156,23 @@ public static class YamlSurgicalEditor
         return lineBreak < 0
             ? new(scalar.ValueStart, scalar.End, rendered)
             : new(scalar.ValueStart, lineBreak, rendered);
+    }
+
+    private static Replacement FillEmpty(string text, YamlScalar empty, string rendered)
+    {
+        // An empty value has no characters of its own: it sits right after "key:" (or after its tag, "key: !!str", where the
+        // parser places it at the start of the next line). Write the value there, after a space, because "key:value" is one
+        // plain scalar, not a key and a value; a comment that follows ("key:   # note") stays where it is.
+        var at = empty.ValueStart;
+        while (at > empty.Start && char.IsWhiteSpace(text[at - 1]))
+        {
+            at--;
+        }
+
+        var before = at > 0 && !char.IsWhiteSpace(text[at - 1]) ? " " : string.Empty;
+        var after = at < text.Length && text[at] == '#' ? " " : string.Empty;
+        // A key added after this entry is inserted at the same offset when the empty value ends the line: the value goes first.
+        return new(at, at, before + rendered + after, Depth: int.MaxValue);
     }
 
     private static Replacement RemoveEntry(string text, YamlMapping parent, YamlScalar key, YamlScalar value, string path)

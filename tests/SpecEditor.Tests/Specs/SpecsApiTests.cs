@@ -175,6 +175,18 @@ public sealed class SpecsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_required_value_left_empty_in_the_file_can_be_filled_in()
+    {
+        _git.CommitFile(AcmeDevPath, "metadata:\n  customer: acme\n  environment: dev\nspec:\n  compute:\n    instance_name: acme-dev-app\n    instance_type:   # to be decided\n");
+        var version = await Client.VersionAsync("acme/dev");
+
+        var (status, preview) = await Client.PostJsonAsync("/api/pods/acme/dev/preview", new { version, values = new Dictionary<string, object> { ["spec.compute.instance_type"] = "t3.large" } });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("-    instance_type:   # to be decided\n+    instance_type: t3.large   # to be decided\n", preview.Str("diff"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_save_that_changes_nothing_is_refused()
     {
         var version = await Client.VersionAsync("acme/dev");

@@ -6,9 +6,9 @@ using YamlDotNet.RepresentationModel;
 namespace SpecEditor.Tests.Specs.Yaml;
 
 /// <summary>
-/// Property-style: for many random valid specs (random key order, indentation, quoting, comments, blank lines, unknown keys)
-/// and random edits, the edited file reads back — through YamlDotNet's own loader, independently of our parser — with exactly
-/// the edited values changed, and every line that held no edited value is byte-for-byte the same.
+/// Property-style: for many random valid specs (random key order, indentation, quoting, comments, blank lines, unknown keys,
+/// empty values) and random edits, the edited file reads back — through YamlDotNet's own loader, independently of our parser —
+/// with exactly the edited values changed, and every line that held no edited value is byte-for-byte the same.
 /// </summary>
 public sealed class YamlSurgicalEditorPropertyTests
 {
@@ -170,6 +170,13 @@ public sealed class YamlSurgicalEditorPropertyTests
                     else if (random.Next(8) == 0)
                     {
                         builder.Append(indent).Append(key).Append(": [x, y]  # unknown list\n");
+                        line++;
+                    }
+                    else if (random.Next(8) == 0)
+                    {
+                        // A value left empty ("key:"), which reads as an empty string, sometimes with a comment after it.
+                        builder.Append(indent).Append(key).Append(':').Append(random.Next(2) == 0 ? "   #c " + key : string.Empty).Append('\n');
+                        leaves.Add((childPath, string.Empty, line));
                         line++;
                     }
                     else

@@ -7,6 +7,10 @@ public sealed class YamlSurgicalEditorTests
     private static string Edit(string text, params (string Path, ScalarValue? Value)[] edits) =>
         YamlSurgicalEditor.Apply(text, YamlSourceParser.Parse(text), edits.Select(e => new YamlEdit(e.Path.Split('.'), e.Value)));
 
+    /// <summary>Parses the edited text again and follows a dotted path, so a test sees what a reader of the file would.</summary>
+    private static YamlNode? Read(string text, string path) =>
+        path.Split('.').Aggregate<string, YamlNode?>(YamlSourceParser.Parse(text), (node, key) => (node as YamlMapping)?[key]);
+
     [Fact]
     public void Replacing_a_value_changes_only_that_value()
     {
@@ -111,6 +115,30 @@ public sealed class YamlSurgicalEditorTests
     public void An_empty_value_becomes_the_mapping_that_holds_the_new_key(string original, string expected)
     {
         Assert.Equal(expected, Edit(original, ("spec.security.waf.enabled", ScalarValue.Boolean(true))));
+    }
+
+    [Theory]
+    [InlineData("spec:\n  compute:\n    size:\n    name: x\n", "spec.compute.size", "spec:\n  compute:\n    size: large\n    name: x\n")]
+    [InlineData("spec:\n  a: 1\n  size:\n", "spec.size", "spec:\n  a: 1\n  size: large\n")]
+    [InlineData("size:", "size", "size: large")]
+    [InlineData("spec:\r\n  size:\r\n  c: 1\r\n", "spec.size", "spec:\r\n  size: large\r\n  c: 1\r\n")]
+    [InlineData("spec:\n  size:   # pick one\n  c: 1\n", "spec.size", "spec:\n  size: large   # pick one\n  c: 1\n")]
+    [InlineData("size: !!str\nc: 1\n", "size", "size: !!str large\nc: 1\n")]
+    [InlineData("spec: {size: , c: 1}\n", "spec.size", "spec: {size: large, c: 1}\n")]
+    public void An_empty_value_is_filled_in_after_a_space_and_before_its_comment(string original, string path, string expected)
+    {
+        var edited = Edit(original, (path, ScalarValue.String("large")));
+
+        Assert.Equal(expected, edited);
+        Assert.Equal("large", Assert.IsType<YamlScalar>(Read(edited, path)).Value);
+    }
+
+    [Theory]
+    [InlineData("spec:\n  size:\nother: 1\n", "spec:\n  size: large\n  zone: a\nother: 1\n")]
+    [InlineData("spec:\n  size:", "spec:\n  size: large\n  zone: a")]
+    public void A_key_added_after_an_empty_value_that_is_filled_in_comes_after_it(string original, string expected)
+    {
+        Assert.Equal(expected, Edit(original, ("spec.size", ScalarValue.String("large")), ("spec.zone", ScalarValue.String("a"))));
     }
 
     [Fact]
