@@ -130,7 +130,7 @@ public static class YamlSurgicalEditor
     private static Replacement ReplaceScalar(string text, YamlScalar scalar, ScalarValue value)
     {
         var rendered = RenderScalar(value, scalar.Style);
-        if (scalar is { Style: YamlDotNet.Core.ScalarStyle.Plain, Value.Length: 0 })
+        if (IsEmpty(scalar))
         {
             return FillEmpty(text, scalar, rendered);
         }
@@ -163,16 +163,25 @@ public static class YamlSurgicalEditor
         // An empty value has no characters of its own: it sits right after "key:" (or after its tag, "key: !!str", where the
         // parser places it at the start of the next line). Write the value there, after a space, because "key:value" is one
         // plain scalar, not a key and a value; a comment that follows ("key:   # note") stays where it is.
+        var at = EmptyValueOffset(text, empty);
+        var before = at > 0 && !char.IsWhiteSpace(text[at - 1]) ? " " : string.Empty;
+        var after = at < text.Length && text[at] == '#' ? " " : string.Empty;
+        // A key added after this entry is inserted at the same offset when the empty value ends the line: the value goes first.
+        return new(at, at, before + rendered + after, Depth: int.MaxValue);
+    }
+
+    private static bool IsEmpty(YamlScalar scalar) => scalar is { Style: YamlDotNet.Core.ScalarStyle.Plain, Value.Length: 0 };
+
+    /// <summary>Where an empty value is: after its key's colon or after its tag, not where the parser put it (the next line).</summary>
+    private static int EmptyValueOffset(string text, YamlScalar empty)
+    {
         var at = empty.ValueStart;
         while (at > empty.Start && char.IsWhiteSpace(text[at - 1]))
         {
             at--;
         }
 
-        var before = at > 0 && !char.IsWhiteSpace(text[at - 1]) ? " " : string.Empty;
-        var after = at < text.Length && text[at] == '#' ? " " : string.Empty;
-        // A key added after this entry is inserted at the same offset when the empty value ends the line: the value goes first.
-        return new(at, at, before + rendered + after, Depth: int.MaxValue);
+        return at;
     }
 
     private static Replacement RemoveEntry(string text, YamlMapping parent, YamlScalar key, YamlScalar value, string path)
@@ -183,7 +192,7 @@ public static class YamlSurgicalEditor
             throw new YamlEditException($"{path}: can only be removed when it stands on its own line; edit the file directly");
         }
 
-        var lineEnd = text.IndexOf('\n', value.End);
+        var lineEnd = text.IndexOf('\n', IsEmpty(value) ? EmptyValueOffset(text, value) : value.End);
         return new(lineStart, lineEnd < 0 ? text.Length : lineEnd + 1, string.Empty);
     }
 

@@ -150,6 +150,13 @@ public sealed class YamlSurgicalEditorTests
     }
 
     [Fact]
+    public void Removing_an_empty_tagged_value_removes_its_line_only()
+    {
+        // The parser places an empty tagged value at the start of the next line; that line is not part of the entry.
+        Assert.Equal("a: 1\nc: 3\n", Edit("a: 1\nb: !!str\nc: 3\n", ("b", null)));
+    }
+
+    [Fact]
     public void Windows_line_endings_are_kept_for_new_lines()
     {
         const string original = "spec:\r\n  a: 1\r\n";
