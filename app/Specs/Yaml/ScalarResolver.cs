@@ -12,6 +12,8 @@ public static partial class ScalarResolver
 {
     private const string StrTag = "tag:yaml.org,2002:str";
 
+    private static readonly System.Buffers.SearchValues<char> FlowIndicators = System.Buffers.SearchValues.Create(",[]{}:");
+
     public static ScalarKind Resolve(YamlScalar scalar)
     {
         if (scalar.Tag == StrTag || scalar.IsQuoted || scalar.IsBlock)
@@ -73,8 +75,12 @@ public static partial class ScalarResolver
         return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result);
     }
 
-    /// <summary>Writes a string as a plain scalar when that reads back as the same string, in any YAML version.</summary>
-    public static bool CanBePlain(string value)
+    /// <summary>
+    /// Writes a string as a plain scalar when that reads back as the same string, in any YAML version.
+    /// Inside a flow collection (<c>{…}</c>, <c>[…]</c>) a comma or bracket ends a plain value, and YAML 1.1 readers
+    /// refuse a colon in one, so there such strings are quoted.
+    /// </summary>
+    public static bool CanBePlain(string value, bool inFlow = false)
     {
         if (value.Length == 0 || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
         {
@@ -92,6 +98,11 @@ public static partial class ScalarResolver
             {
                 return false;
             }
+        }
+
+        if (inFlow && value.AsSpan().ContainsAny(FlowIndicators))
+        {
+            return false;
         }
 
         if (value.Contains(": ", StringComparison.Ordinal) || value.Contains(" #", StringComparison.Ordinal) || value.EndsWith(':'))
@@ -135,14 +146,14 @@ public static partial class ScalarResolver
     public static string SingleQuote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Renders a string in the style the original scalar used, falling back to double quotes when that style cannot hold it.</summary>
-    public static string RenderString(string value, ScalarStyle preferred)
+    public static string RenderString(string value, ScalarStyle preferred, bool inFlow = false)
     {
         var printable = !value.Any(c => char.IsControl(c) || c == '\uFEFF');
         return preferred switch
         {
             ScalarStyle.SingleQuoted when printable => SingleQuote(value),
             ScalarStyle.DoubleQuoted => DoubleQuote(value),
-            _ when CanBePlain(value) => value,
+            _ when CanBePlain(value, inFlow) => value,
             _ => DoubleQuote(value),
         };
     }

@@ -108,7 +108,7 @@ public static class YamlSurgicalEditor
 
         if (edit.Value is { } value)
         {
-            replacements.Add(ReplaceScalar(text, scalar, value));
+            replacements.Add(ReplaceScalar(text, scalar, value, inFlow: parent!.IsFlow));
         }
         else
         {
@@ -127,9 +127,9 @@ public static class YamlSurgicalEditor
         return tree;
     }
 
-    private static Replacement ReplaceScalar(string text, YamlScalar scalar, ScalarValue value)
+    private static Replacement ReplaceScalar(string text, YamlScalar scalar, ScalarValue value, bool inFlow)
     {
-        var rendered = RenderScalar(value, scalar.Style);
+        var rendered = RenderScalar(value, scalar.Style, inFlow);
         if (IsEmpty(scalar))
         {
             return FillEmpty(text, scalar, rendered);
@@ -280,8 +280,8 @@ public static class YamlSurgicalEditor
         return newline > 0 && text[newline - 1] == '\r' ? newline - 1 : newline;
     }
 
-    private static string RenderScalar(ScalarValue value, YamlDotNet.Core.ScalarStyle style) =>
-        value.Kind == ScalarKind.String ? ScalarResolver.RenderString(value.Text, style) : value.Text;
+    private static string RenderScalar(ScalarValue value, YamlDotNet.Core.ScalarStyle style, bool inFlow = false) =>
+        value.Kind == ScalarKind.String ? ScalarResolver.RenderString(value.Text, style, inFlow) : value.Text;
 
     private static string RenderKey(string key) => ScalarResolver.CanBePlain(key) ? key : ScalarResolver.DoubleQuote(key);
 

@@ -7,12 +7,12 @@ namespace SpecEditor.Tests.Specs.Yaml;
 
 /// <summary>
 /// Property-style: for many random valid specs (random key order, indentation, quoting, comments, blank lines, unknown keys,
-/// empty values) and random edits, the edited file reads back — through YamlDotNet's own loader, independently of our parser —
+/// empty values, flow mappings) and random edits, the edited file reads back — through YamlDotNet's own loader, independently of our parser —
 /// with exactly the edited values changed, and every line that held no edited value is byte-for-byte the same.
 /// </summary>
 public sealed class YamlSurgicalEditorPropertyTests
 {
-    private static readonly string[] Words = ["acme", "t3.small", "yes", "no", "on", "123", "1.5", "a: b", "x #y", "it's", "say \"hi\"", "naïve", "-dash", "", " pad", "true", "null", "~", "@at", "multi word value", "ünïcødé ✓"];
+    private static readonly string[] Words = ["acme", "t3.small", "yes", "no", "on", "123", "1.5", "a: b", "x #y", "it's", "say \"hi\"", "naïve", "-dash", "", " pad", "true", "null", "~", "@at", "multi word value", "ünïcødé ✓", "a, b", "x}y", "[z]", "k:v"];
 
     [Fact]
     public void Random_replacements_change_exactly_the_edited_values()
@@ -174,6 +174,21 @@ public sealed class YamlSurgicalEditorPropertyTests
                     }
                     else if (random.Next(8) == 0)
                     {
+                        // A flow mapping on one line: its values are leaves too, where commas and brackets end a plain value.
+                        builder.Append(indent).Append(key).Append(": {");
+                        var count = random.Next(1, 4);
+                        for (var i = 0; i < count; i++)
+                        {
+                            var value = random.Next(6) == 0 ? string.Empty : LeafValue(random);
+                            builder.Append(i == 0 ? string.Empty : ", ").Append('f').Append(i).Append(": ").Append(value.Length == 0 ? string.Empty : Render(random, value, inFlow: true));
+                            leaves.Add(([.. childPath, $"f{i}"], value, line));
+                        }
+
+                        builder.Append('}').Append(random.Next(3) == 0 ? " #c " + key : string.Empty).Append('\n');
+                        line++;
+                    }
+                    else if (random.Next(8) == 0)
+                    {
                         // A value left empty ("key:"), which reads as an empty string, sometimes with a comment after it.
                         builder.Append(indent).Append(key).Append(':').Append(random.Next(2) == 0 ? "   #c " + key : string.Empty).Append('\n');
                         leaves.Add((childPath, string.Empty, line));
@@ -181,14 +196,8 @@ public sealed class YamlSurgicalEditorPropertyTests
                     }
                     else
                     {
-                        var value = Words[random.Next(Words.Length)].Trim() is { Length: > 0 } word && word is not ("yes" or "no" or "on" or "true" or "null" or "~" or "123" or "1.5") ? word : "v";
-                        var rendered = random.Next(3) switch
-                        {
-                            0 => ScalarResolver.SingleQuote(value),
-                            1 => ScalarResolver.DoubleQuote(value),
-                            _ => ScalarResolver.CanBePlain(value) ? value : ScalarResolver.DoubleQuote(value),
-                        };
-                        builder.Append(indent).Append(key).Append(": ").Append(rendered);
+                        var value = LeafValue(random);
+                        builder.Append(indent).Append(key).Append(": ").Append(Render(random, value, inFlow: false));
                         if (random.Next(3) == 0)
                         {
                             builder.Append(" #c ").Append(key);
@@ -204,5 +213,15 @@ public sealed class YamlSurgicalEditorPropertyTests
             Mapping([], 0);
             return new RandomSpec(builder.ToString(), leaves, mappings);
         }
+
+        private static string LeafValue(Random random) =>
+            Words[random.Next(Words.Length)].Trim() is { Length: > 0 } word && word is not ("yes" or "no" or "on" or "true" or "null" or "~" or "123" or "1.5") ? word : "v";
+
+        private static string Render(Random random, string value, bool inFlow) => random.Next(3) switch
+        {
+            0 => ScalarResolver.SingleQuote(value),
+            1 => ScalarResolver.DoubleQuote(value),
+            _ => ScalarResolver.CanBePlain(value, inFlow) ? value : ScalarResolver.DoubleQuote(value),
+        };
     }
 }

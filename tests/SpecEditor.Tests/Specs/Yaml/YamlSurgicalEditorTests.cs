@@ -203,6 +203,30 @@ public sealed class YamlSurgicalEditorTests
         Assert.Contains("flow mapping", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a, b")]
+    [InlineData("x}y")]
+    [InlineData("x{y")]
+    [InlineData("x]y")]
+    [InlineData("x[y")]
+    [InlineData("k:v")]
+    public void Strings_with_flow_indicators_are_quoted_inside_flow_mappings(string value)
+    {
+        // Inside {…} a comma or bracket ends a plain value: written plain, "a, b" would become a new key and "x}y" unreadable.
+        var edited = Edit("spec: {note: old, size: 1}\n", ("spec.note", ScalarValue.String(value)));
+
+        var spec = Assert.IsType<YamlMapping>(Read(edited, "spec"));
+        Assert.Equal(["note", "size"], spec.Entries.Select(e => e.Key.Value));
+        Assert.Equal(value, Assert.IsType<YamlScalar>(spec["note"]).Value);
+        Assert.Equal("1", Assert.IsType<YamlScalar>(spec["size"]).Value);
+    }
+
+    [Fact]
+    public void The_same_strings_stay_plain_in_block_mappings()
+    {
+        Assert.Equal("note: a, b}\n", Edit("note: old\n", ("note", ScalarValue.String("a, b}"))));
+    }
+
     [Fact]
     public void Values_inside_flow_mappings_can_still_be_changed()
     {
