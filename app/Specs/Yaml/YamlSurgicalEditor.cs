@@ -37,6 +37,7 @@ public static class YamlSurgicalEditor
         var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         var replacements = new List<Replacement>();
         var insertions = new Dictionary<YamlNode, InsertionTree>(ReferenceEqualityComparer.Instance);
+        var shared = AliasTargets(root);
 
         foreach (var edit in edits)
         {
@@ -45,7 +46,7 @@ public static class YamlSurgicalEditor
                 throw new YamlEditException("an edit needs a field path");
             }
 
-            Plan(text, root, edit, replacements, insertions);
+            Plan(text, root, shared, edit, replacements, insertions);
         }
 
         foreach (var (anchor, tree) in insertions)
@@ -56,7 +57,7 @@ public static class YamlSurgicalEditor
         return Splice(text, replacements);
     }
 
-    private static void Plan(string text, YamlNode root, YamlEdit edit, List<Replacement> replacements, Dictionary<YamlNode, InsertionTree> insertions)
+    private static void Plan(string text, YamlNode root, HashSet<YamlNode> shared, YamlEdit edit, List<Replacement> replacements, Dictionary<YamlNode, InsertionTree> insertions)
     {
         YamlNode node = root;
         YamlMapping? parent = null;
@@ -64,6 +65,12 @@ public static class YamlSurgicalEditor
         for (var i = 0; i < edit.Path.Count; i++)
         {
             var segment = edit.Path[i];
+            if (shared.Contains(node))
+            {
+                // An alias elsewhere stands for this whole node: changing anything inside it changes that place too.
+                throw new YamlEditException($"{edit.DottedPath}: '{string.Join('.', edit.Path.Take(i))}' is anchored (&{node.Anchor}) and shared by an alias; edit the file directly");
+            }
+
             switch (node)
             {
                 case YamlAlias:
@@ -114,6 +121,38 @@ public static class YamlSurgicalEditor
         {
             replacements.Add(RemoveEntry(text, parent!, key!, scalar, edit.DottedPath));
         }
+    }
+
+    /// <summary>The nodes some alias stands for (anchors that no alias uses share nothing).</summary>
+    private static HashSet<YamlNode> AliasTargets(YamlNode root)
+    {
+        var targets = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<YamlNode>([root]);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case YamlAlias alias:
+                    targets.Add(alias.Target);
+                    break;
+                case YamlMapping mapping:
+                    foreach (var (_, value) in mapping.Entries)
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+                case YamlSequence sequence:
+                    foreach (var item in sequence.Items)
+                    {
+                        pending.Push(item);
+                    }
+
+                    break;
+            }
+        }
+
+        return targets;
     }
 
     private static InsertionTree Insertions(Dictionary<YamlNode, InsertionTree> insertions, YamlNode anchor, YamlScalar? ownerKey = null)

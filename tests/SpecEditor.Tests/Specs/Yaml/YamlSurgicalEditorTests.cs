@@ -196,6 +196,35 @@ public sealed class YamlSurgicalEditorTests
         Assert.Contains("anchored", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("spec:\n  compute: &c\n    size: small\nother:\n  compute: *c\n", "spec.compute.size", "&c")]
+    [InlineData("spec: &s\n  compute:\n    size: small\nother: *s\n", "spec.compute.size", "&s")]
+    [InlineData("base: &b\n  size: small\nspec:\n  <<: *b\n  zone: a\n", "base.size", "&b")]
+    [InlineData("spec:\n  compute: &c\n    size: small\nother:\n  compute: *c\n", "spec.compute.zone", "&c")]
+    [InlineData("spec:\n  compute: &c\nother:\n  compute: *c\n", "spec.compute.zone", "&c")]
+    public void Values_in_a_mapping_an_alias_shares_are_refused_when_set_or_added(string original, string path, string anchor)
+    {
+        // Changing them would also change every place the alias stands for.
+        var error = Assert.Throws<YamlEditException>(() => Edit(original, (path, ScalarValue.String("large"))));
+
+        Assert.Contains("anchored", error.Message, StringComparison.Ordinal);
+        Assert.Contains(anchor, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Values_in_a_mapping_an_alias_shares_are_refused_when_removed()
+    {
+        const string original = "spec: &s\n  size: small\n  zone: a\nother: *s\n";
+
+        Assert.Throws<YamlEditException>(() => Edit(original, ("spec.zone", null)));
+    }
+
+    [Fact]
+    public void Values_in_an_anchored_mapping_that_no_alias_uses_can_be_changed()
+    {
+        Assert.Equal("spec: &s\n  size: large\n  zone: a\n", Edit("spec: &s\n  size: small\n", ("spec.size", ScalarValue.String("large")), ("spec.zone", ScalarValue.String("a"))));
+    }
+
     [Fact]
     public void Adding_inside_a_flow_mapping_is_refused()
     {
