@@ -192,9 +192,29 @@ public static class YamlSurgicalEditor
             lineBreak--;
         }
 
+        rendered += HeaderComment(text, scalar.ValueStart);
         return lineBreak < 0
             ? new(scalar.ValueStart, scalar.End, rendered)
             : new(scalar.ValueStart, lineBreak, rendered);
+    }
+
+    /// <summary>The comment on a block scalar's header line ("| # note"), with the spaces before it, to keep after the new value.</summary>
+    private static string HeaderComment(string text, int headerStart)
+    {
+        var headerEnd = LineEnd(text, headerStart);
+        var hash = text.IndexOf('#', headerStart, headerEnd - headerStart);
+        if (hash < 0)
+        {
+            return string.Empty;
+        }
+
+        var start = hash;
+        while (start > headerStart && text[start - 1] is ' ' or '\t')
+        {
+            start--;
+        }
+
+        return text[start..headerEnd];
     }
 
     private static Replacement FillEmpty(string text, YamlScalar empty, string rendered)

@@ -174,6 +174,15 @@ public sealed class YamlSurgicalEditorTests
         Assert.Equal("note: short\n\nafter: 1\n", edited);
     }
 
+    [Theory]
+    [InlineData("note: | # keep me\n  text\nb: 1\n", "note: short # keep me\nb: 1\n")]
+    [InlineData("note: >-2   # folded\n    text\n    more\n\nb: 1\n", "note: short   # folded\n\nb: 1\n")]
+    [InlineData("note: |+ # crlf\r\n  text\r\nb: 1\r\n", "note: short # crlf\r\nb: 1\r\n")]
+    public void A_block_scalar_replaced_by_a_short_value_keeps_the_comment_on_its_header_line(string original, string expected)
+    {
+        Assert.Equal(expected, Edit(original, ("note", ScalarValue.String("short"))));
+    }
+
     [Fact]
     public void Anchors_and_tags_before_a_value_are_kept()
     {
