@@ -87,6 +87,7 @@ public sealed partial class PodPaths(IOptions<SpecsSettings> options)
         return middle.Length == 2 && TryCreate(middle[0], middle[1], out pod);
     }
 
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
+    // \z, not $: .NET's $ also matches before a final line break, which would let "acme\n" through.
+    [GeneratedRegex(@"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\z")]
     private static partial Regex NamePattern();
 }

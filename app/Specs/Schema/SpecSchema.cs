@@ -191,7 +191,7 @@ public sealed class SpecSchema
             try
             {
                 // Schemas come from repositories: a linear-time engine means no pattern can hang the server.
-                pattern = new Regex(patternText, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+                pattern = new Regex(EndAnchorsAtEndOfInput(patternText), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
@@ -231,6 +231,58 @@ public sealed class SpecSchema
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// JSON Schema patterns are ECMAScript regular expressions, where <c>$</c> matches only at the end of the input; .NET's
+    /// <c>$</c> also matches before a final line break, so "acme\n" would pass <c>^[a-z]+$</c>. Each <c>$</c> that is an
+    /// anchor (not escaped, not inside a character class) becomes <c>\z</c>.
+    /// </summary>
+    private static string EndAnchorsAtEndOfInput(string pattern)
+    {
+        var builder = new System.Text.StringBuilder(pattern.Length + 4);
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                builder.Append(c).Append(pattern[++i]);
+                continue;
+            }
+
+            if (inClass)
+            {
+                inClass = c != ']';
+            }
+            else if (c == '[')
+            {
+                inClass = true;
+                builder.Append(c);
+
+                // As .NET reads it, a ']' right after '[' or '[^' is a literal member of the class, not its end.
+                if (i + 1 < pattern.Length && pattern[i + 1] == '^')
+                {
+                    builder.Append(pattern[++i]);
+                }
+
+                if (i + 1 < pattern.Length && pattern[i + 1] == ']')
+                {
+                    builder.Append(pattern[++i]);
+                }
+
+                continue;
+            }
+            else if (c == '$')
+            {
+                builder.Append(@"\z");
+                continue;
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
     }
 
     private static string? Text(YamlMapping mapping, string key, string path, string source) => mapping[key] switch

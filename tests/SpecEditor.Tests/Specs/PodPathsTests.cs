@@ -30,6 +30,8 @@ public sealed class PodPathsTests
     [InlineData("acme", "DEV")]
     [InlineData("acme%2f..", "dev")]
     [InlineData("acme\0", "dev")]
+    [InlineData("acme\n", "dev")]
+    [InlineData("acme", "dev\n")]
     public void Names_that_could_leave_the_specs_folder_or_break_the_rules_are_refused(string customer, string environment)
     {
         Assert.False(_paths.TryCreate(customer, environment, out _));

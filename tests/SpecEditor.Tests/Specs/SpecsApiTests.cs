@@ -187,6 +187,19 @@ public sealed class SpecsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_value_ending_in_a_line_break_breaks_the_pattern()
+    {
+        var version = await Client.VersionAsync("acme/dev");
+
+        var (status, problem) = await Client.PostJsonAsync("/api/pods/acme/dev/preview", new { version, values = new Dictionary<string, object> { ["spec.compute.instance_name"] = "acme-dev\n" } });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("spec.invalid", problem.Code());
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(("spec.compute.instance_name", "pattern"), (error.Str("path"), error.Str("rule")));
+    }
+
+    [Fact]
     public async Task A_save_that_changes_nothing_is_refused()
     {
         var version = await Client.VersionAsync("acme/dev");
@@ -281,6 +294,16 @@ public sealed class SpecsApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("customer", Assert.Single(problem.GetProperty("errors").EnumerateArray()).Str("path"));
+        Assert.Equal(["main"], _git.Branches());
+    }
+
+    [Fact]
+    public async Task Creating_a_pod_whose_name_ends_in_a_line_break_is_refused_as_an_invalid_name()
+    {
+        var (status, problem) = await Client.PostJsonAsync("/api/pods", new { customer = "newco\n", environment = "dev", values = new Dictionary<string, object> { ["spec.compute.instance_name"] = "newco-dev" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("pod.invalid_name", problem.Code());
         Assert.Equal(["main"], _git.Branches());
     }
 

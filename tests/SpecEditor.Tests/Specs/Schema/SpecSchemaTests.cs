@@ -71,6 +71,39 @@ public sealed class SpecSchemaTests
     }
 
     [Fact]
+    public void A_trailing_newline_breaks_the_built_in_instance_name_pattern()
+    {
+        var field = SchemaProvider.Default.FieldsByPath["spec.compute.instance_name"];
+
+        var typed = Assert.Single(SpecValidator.ValidateValue(field, ScalarKind.String, "acme-dev\n", Acme));
+        var inFile = Assert.Single(Validate(ValidSpec.Replace("instance_name: acme-dev-1", "instance_name: \"acme-dev-1\\n\"", StringComparison.Ordinal)));
+
+        Assert.Equal(("spec.compute.instance_name", "pattern"), (typed.Path, typed.Rule));
+        Assert.Equal(("spec.compute.instance_name", "pattern"), (inFile.Path, inFile.Rule));
+    }
+
+    [Theory]
+    [InlineData("^[a-z]+$", "abc", true)]
+    [InlineData("^[a-z]+$", "abc\n", false)]
+    [InlineData("[a-z]$", "abc\n", false)]
+    [InlineData("^(a|b$)", "b\n", false)]
+    [InlineData("^(a|b$)", "a\n", true)]
+    [InlineData("^[a-z]+", "abc\n", true)]
+    [InlineData("^[a-z$]+$", "a$", true)]
+    [InlineData("^a\\$$", "a$", true)]
+    [InlineData("^a\\$$", "a$\n", false)]
+    [InlineData("^[]$]$", "$", true)]
+    public void Dollar_in_a_schema_pattern_matches_only_at_the_end_of_the_value_as_in_json_schema(string pattern, string value, bool matches)
+    {
+        // JSON Schema patterns are ECMAScript regular expressions, where '$' never matches before a final line break.
+        var schema = SpecSchema.Parse($"type: object\nproperties:\n  name: {{type: string, pattern: {ScalarResolver.SingleQuote(pattern)}}}\n", "specs/spec.schema.yml");
+
+        var errors = SpecValidator.ValidateValue(schema.FieldsByPath["name"], ScalarKind.String, value, Acme);
+
+        Assert.Equal(matches, !errors.Any());
+    }
+
+    [Fact]
     public void A_mapping_where_a_value_belongs_is_a_type_error()
     {
         var error = Assert.Single(Validate(ValidSpec.Replace("instance_type: t3.small", "instance_type: {size: small}", StringComparison.Ordinal)));
