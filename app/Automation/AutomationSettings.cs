@@ -189,7 +189,7 @@ public sealed class AutomationSettings : ISettings
             yield return line;
         }
 
-        if (JobUser is { Length: > 0 } user && !System.Text.RegularExpressions.Regex.IsMatch(user, @"^\d+(:\d+)?$"))
+        if (JobUser is { Length: > 0 } user && !System.Text.RegularExpressions.Regex.IsMatch(user, @"^\d+(:\d+)?\z"))
         {
             yield return $"AUTOMATION_JOB_USER: '{user}' must be a numeric uid or uid:gid (jobs never run as a named or root user)";
         }
@@ -199,7 +199,7 @@ public sealed class AutomationSettings : ISettings
             yield return "AUTOMATION_JOB_USER: jobs must not run as root (uid 0)";
         }
 
-        if (JobScope is { Length: > 0 } scope && !System.Text.RegularExpressions.Regex.IsMatch(scope, "^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"))
+        if (JobScope is { Length: > 0 } scope && !System.Text.RegularExpressions.Regex.IsMatch(scope, "^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?\\z"))
         {
             yield return $"AUTOMATION_JOB_SCOPE: '{scope}' must be 1-63 lowercase letters, digits, '.' and '-' (it is a label value)";
         }

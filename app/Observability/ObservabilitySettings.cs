@@ -40,7 +40,7 @@ public sealed class ObservabilitySettings : ISettings
             }
         }
 
-        if (!System.Text.RegularExpressions.Regex.IsMatch(StatsdPrefix, "^[A-Za-z0-9_.-]*$"))
+        if (!System.Text.RegularExpressions.Regex.IsMatch(StatsdPrefix, "^[A-Za-z0-9_.-]*\\z"))
         {
             yield return $"STATSD_PREFIX: '{StatsdPrefix}' may only hold letters, digits, '_', '.' and '-'";
         }

@@ -546,7 +546,7 @@ public sealed partial class SpecService(
 
     private static bool IsObjectId(string value) => ObjectIdPattern().IsMatch(value);
 
-    [GeneratedRegex("^(?:[0-9a-f]{40}|[0-9a-f]{64})$")]
+    [GeneratedRegex("^(?:[0-9a-f]{40}|[0-9a-f]{64})\\z")]
     private static partial Regex ObjectIdPattern();
 
     private sealed record DashboardCache(RepositorySnapshot Snapshot, IReadOnlyList<ChangeRequest> OpenChanges, Dashboard Dashboard);

@@ -110,15 +110,15 @@ public sealed partial class SpecsSettings : ISettings
         return match.Success ? (match.Groups["name"].Value.Trim(), match.Groups["email"].Value) : null;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]+\\z")]
     private static partial Regex SafeSegment();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}\z")]
     private static partial Regex BranchName();
 
-    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\z")]
     private static partial Regex RepositoryName();
 
-    [GeneratedRegex(@"^(?<name>[^<>]+)<(?<email>[^<>\s]+)>$")]
+    [GeneratedRegex(@"^(?<name>[^<>]+)<(?<email>[^<>\s]+)>\z")]
     private static partial Regex AuthorPattern();
 }

@@ -30,7 +30,7 @@ public static partial class ChangeBranch
         return match is { Success: true } && paths.TryCreate(match.Groups[1].Value, match.Groups[2].Value, out pod);
     }
 
-    [GeneratedRegex("^spec-editor/([a-z0-9-]+)/([a-z0-9-]+)/[0-9a-f]{12}$")]
+    [GeneratedRegex("^spec-editor/([a-z0-9-]+)/([a-z0-9-]+)/[0-9a-f]{12}\\z")]
     private static partial Regex BranchPattern();
 }
 

@@ -346,22 +346,22 @@ public sealed partial class GitHubSettings : ISettings
         return inputs;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{4,100}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{4,100}\\z")]
     private static partial Regex ClientIdPattern();
 
-    [GeneratedRegex("^[a-z:_]{2,40}$")]
+    [GeneratedRegex("^[a-z:_]{2,40}\\z")]
     private static partial Regex ScopePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
+    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\\z")]
     internal static partial Regex LoginPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")]
+    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\\z")]
     private static partial Regex TeamPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._ -]{1,100}\.ya?ml$|^[0-9]{1,20}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._ -]{1,100}\.ya?ml\z|^[0-9]{1,20}\z")]
     private static partial Regex WorkflowPattern();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,99}$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,99}\\z")]
     private static partial Regex InputNamePattern();
 
     [GeneratedRegex(@"\{([^{}]*)\}")]

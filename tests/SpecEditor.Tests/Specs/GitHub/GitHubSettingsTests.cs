@@ -39,6 +39,20 @@ public sealed class GitHubSettingsTests
         Assert.DoesNotContain(lines, l => l.Contains("short secret", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_trailing_line_break_does_not_pass_a_name_check()
+    {
+        // .NET's $ also matches before a final \n; a value pasted with its newline must still be refused, not used.
+        var settings = Valid();
+        settings.Token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz\n";
+
+        var lines = settings.Validate().ToArray();
+
+        Assert.Equal(["GH_TOKEN"], lines.Select(l => l.Split(':')[0]));
+        Assert.False(SpecEditor.Specs.SpecsSettings.IsRepositoryName("acme/specs\n"));
+        Assert.True(SpecEditor.Specs.SpecsSettings.IsRepositoryName("acme/specs"));
+    }
+
     [Theory]
     [InlineData("https://api.github.com", "https://github.com/")]
     [InlineData("https://ghe.example.com/api/v3", "https://ghe.example.com/")]
