@@ -68,6 +68,21 @@ public sealed class YamlSurgicalEditorTests
         Assert.Equal(ScalarKind.String, scalar.Kind);
     }
 
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("off")]
+    [InlineData("1:30")]
+    [InlineData("2024-01-02")]
+    [InlineData("2024-01-02T10:00:00Z")]
+    [InlineData("2024-1-2 10:00:00 +02:00")]
+    public void Strings_a_yaml_1_1_reader_would_take_for_booleans_numbers_or_dates_are_quoted(string value)
+    {
+        // Read the same by this app's YAML 1.2 reader either way, but PyYAML and other 1.1 readers would not get a string.
+        var edited = Edit("name: old\n", ("name", ScalarValue.String(value)));
+
+        Assert.Equal($"name: \"{value}\"\n", edited);
+    }
+
     [Fact]
     public void Booleans_and_numbers_are_written_plain()
     {
