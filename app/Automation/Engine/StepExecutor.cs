@@ -96,7 +96,14 @@ public sealed partial class StepExecutor(
         {
             outcome = new StepOutcome.Failed(redactor.Redact(ex.Message), Retryable: true);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException ex)
+        {
+            // Not a cancellation of ours (those are caught above): a client's own timeout, such as an HttpClient's towards
+            // Docker, Kubernetes or GitHub. A failure to retry; escaping here would leave the step running until its lease ran
+            // out, then taken over again without counting an attempt.
+            outcome = new StepOutcome.Failed($"a call gave up: {redactor.Redact(ex.Message)}", Retryable: true);
+        }
+        catch (Exception ex)
         {
             // As text, masked: an exception's message or data can carry a secret, and log sinks keep what they are given.
             LogStepError(logger, run.Id, claim.Step.Name, redactor.Redact(ex.ToString()));

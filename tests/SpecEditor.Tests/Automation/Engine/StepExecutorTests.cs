@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SpecEditor.Tests.Automation.Runners;
 using SpecEditor.Tests.TestSupport;
 
@@ -58,6 +59,31 @@ public sealed class StepExecutorTests : IAsyncDisposable
         Assert.Equal("cancelled", Assert.Single(run.Steps!.Single(s => s.Name == "clone").AttemptHistory).State);
     }
 
+    [Fact]
+    public async Task A_job_runner_call_that_times_out_on_its_own_is_a_failed_attempt_not_a_stuck_step()
+    {
+        using var work = new TempDirectory("spec-editor-step-work");
+        var agentsFile = _agents.Write("agents.json", TestAgentImage.AgentsJson("registry.example/agent:1"));
+        _app = await TestApp.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["AUTOMATION_WORK_DIR"] = work.Path,
+                ["AUTOMATION_AGENTS_FILE"] = agentsFile,
+                [TestAgentImage.SecretName] = "x",
+                ["AUTOMATION_MAX_ATTEMPTS"] = "1",
+                ["AUTOMATION_POLL_MILLISECONDS"] = "200",
+            },
+            builder => builder.Services.AddSingleton<SpecEditor.Automation.Runners.IJobRunner>(new TimingOutRunner()));
+
+        var submitted = await AutomationHarness.SubmitAsync(_app.Client, "The runner's client times out", dryRun: true);
+        var run = await AutomationHarness.WaitAsync(_app.Client, submitted.Id, seconds: 20);
+
+        Assert.Equal("failed", run.State);
+        var attempt = Assert.Single(run.Steps!.Single(s => s.Name == "specify").AttemptHistory);
+        Assert.Equal("failed", attempt.State);
+        Assert.Contains("HttpClient.Timeout", run.Error, StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
@@ -106,5 +132,25 @@ public sealed class StepExecutorTests : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A runner whose client gives up the way HttpClient does at its own timeout: an OperationCanceledException nobody asked for.</summary>
+    private sealed class TimingOutRunner : SpecEditor.Automation.Runners.IJobRunner
+    {
+        public string Kind => "docker";
+
+        public Task<string> StartAsync(SpecEditor.Automation.Runners.JobSpec spec, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException());
+
+        public Task<SpecEditor.Automation.Runners.JobInfo?> FindAsync(SpecEditor.Automation.Runners.JobKey key, CancellationToken cancellationToken) =>
+            Task.FromResult<SpecEditor.Automation.Runners.JobInfo?>(null);
+
+        public Task<SpecEditor.Automation.Runners.JobResult> WaitAsync(string jobId, Func<SpecEditor.Automation.Runners.OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no job was started");
+
+        public Task RemoveAsync(string jobId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<IReadOnlyList<SpecEditor.Automation.Runners.JobInfo>> ListAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<SpecEditor.Automation.Runners.JobInfo>>([]);
     }
 }
