@@ -130,8 +130,10 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
             }
 
             var full = Path.Combine(repo.Info.WorkingDirectory, entry.FilePath);
-            if (!File.Exists(full))
+            if (!File.Exists(full) || IsLink(full))
             {
+                // A link the agent left is committed as a link (its target path), never followed: reading or rewriting
+                // through it would reach files of the app's own host, such as its database or keys.
                 continue;
             }
 
@@ -238,8 +240,9 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
             return;
         }
 
-        // Git object files are read-only; clear that first so the delete succeeds.
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+        // Git object files are read-only; clear that first so the delete succeeds. Not through links: that would change the
+        // mode of whatever file an agent's link points at.
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(file => !IsLink(file)))
         {
             File.SetAttributes(file, FileAttributes.Normal);
         }
@@ -288,6 +291,8 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         text.Append(CultureInfo.InvariantCulture, $"\n{files.Count} file(s) changed, {files.Sum(f => f.Added)} insertion(s), {files.Sum(f => f.Deleted)} deletion(s)\n");
         return text.ToString();
     }
+
+    private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>Jobs run as a different, unprivileged user than the app here: let them write the working tree.</summary>
     private static void OpenToJobUser(string path)

@@ -84,6 +84,31 @@ public sealed class WorkspaceTests : IDisposable
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task A_link_an_agent_leaves_in_the_workspace_is_committed_as_a_link_and_never_followed()
+    {
+        // A file of the app's own host holding a secret, which masking would rewrite if it followed the link.
+        const string secret = "ghp_THEappTOKEN0000000000000000000000000001";
+        var outside = _root.Write("app-data/keys.txt", $"token={secret}\n");
+        var settings = Options.Create(new AutomationSettings { WorkDir = _root.File("work"), GitHubToken = secret });
+        var redactor = new SecretRedactor(new AgentCatalog(settings), new SecretProvider(new ConfigurationBuilder().Build()), settings);
+        var workspace = new Workspace(settings, Options.Create(new HostingSettings { DataDir = _root.Path }), redactor);
+        var (baseCommit, featureDir) = await workspace.CloneAsync("run1", SeedRepository(), "main", "A feature", null, openToJobUser: false, TestContext.Current.CancellationToken);
+        var link = Path.Combine(workspace.PathOf("run1"), featureDir, "notes.md");
+        File.CreateSymbolicLink(link, outside);
+        File.SetAttributes(outside, FileAttributes.ReadOnly);
+
+        var masked = new List<string>();
+        var commit = workspace.Commit("run1", baseCommit, "speckit/test", "spec\n", new Signature("Test", "test@example.com", DateTimeOffset.UtcNow), masked.Add);
+        workspace.Delete("run1");
+
+        Assert.Equal($"token={secret}\n", await File.ReadAllTextAsync(outside, TestContext.Current.CancellationToken));
+        Assert.True(File.GetAttributes(outside).HasFlag(FileAttributes.ReadOnly), "deleting the workspace changed the mode of the link's target");
+        Assert.Empty(masked);
+        Assert.Contains(commit.Files, file => file.Path == $"{featureDir}/notes.md");
+        File.SetAttributes(outside, FileAttributes.Normal);
+    }
+
     public void Dispose() => _root.Dispose();
 
     private Workspace NewWorkspace()
