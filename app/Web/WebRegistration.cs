@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using SpecEditor.Hosting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -46,6 +48,18 @@ public static class WebRegistration
 
     public static WebApplication UseWeb(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<HostingSettings>>().Value.PublicUrl is { } publicUrl
+            && publicUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            // People reach the app over https through a proxy that ends TLS, so the app itself sees http. Treat requests as
+            // https, so every cookie it sets (the forms' antiforgery cookie too) is Secure.
+            app.Use((context, next) =>
+            {
+                context.Request.Scheme = Uri.UriSchemeHttps;
+                return next(context);
+            });
+        }
+
         app.UseExceptionHandler("/error");
         app.UseWhen(ApiProblems.IsApiRequest, api => api.UseStatusCodePages(static context =>
         {

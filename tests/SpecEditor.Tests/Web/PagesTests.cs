@@ -176,6 +176,21 @@ public sealed partial class PagesTests : IAsyncLifetime
         Assert.Equal(["main"], new GitCli(_app.RepositoryPath).Branches());
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("https://specs.example.com", true)] // behind a proxy that ends TLS, the app itself only sees http
+    public async Task The_antiforgery_cookie_is_secure_when_people_use_https(string? publicUrl, bool secure)
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PUBLIC_URL"] = publicUrl });
+
+        using var page = await app.Client.GetAsync(new Uri("/pods/acme/dev", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var cookie = Assert.Single(page.Headers.GetValues("Set-Cookie"), c => c.StartsWith("spec-editor.csrf=", StringComparison.Ordinal));
+        Assert.Equal(secure, cookie.Contains("; secure", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("; samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Creating_a_pod_from_the_form_opens_a_change_with_the_new_file()
     {
