@@ -47,12 +47,13 @@ public static partial class SignInRegistration
             .AddOAuth(GitHubScheme, _ => { })
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenScheme, null);
 
-        services.AddOptions<CookieAuthenticationOptions>(SessionScheme).Configure<IOptions<HostingSettings>>((options, hosting) =>
+        // Cookies are Secure whenever the request is https, which every request is with an https PUBLIC_URL (UseWeb).
+        services.AddOptions<CookieAuthenticationOptions>(SessionScheme).Configure(options =>
         {
             options.Cookie.Name = "spec-editor.session";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
-            options.Cookie.SecurePolicy = SecurePolicy(hosting.Value);
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = EndSessionsPastTheirMaximumAgeAsync;
@@ -61,7 +62,7 @@ public static partial class SignInRegistration
             options.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
         });
 
-        services.AddOptions<OAuthOptions>(GitHubScheme).Configure<IOptions<GitHubSettings>, IOptions<HostingSettings>>((options, github, hosting) =>
+        services.AddOptions<OAuthOptions>(GitHubScheme).Configure<IOptions<GitHubSettings>>((options, github) =>
         {
             var settings = github.Value;
             options.ClientId = settings.OAuthClientId ?? "";
@@ -81,7 +82,7 @@ public static partial class SignInRegistration
             // Lax is enough for GitHub's top-level redirect back, and unlike None it works on plain http in development.
             options.CorrelationCookie.Name = "spec-editor.oauth";
             options.CorrelationCookie.SameSite = SameSiteMode.Lax;
-            options.CorrelationCookie.SecurePolicy = SecurePolicy(hosting.Value);
+            options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.Events.OnCreatingTicket = CreatingTicketAsync;
             // Thrown, so the error page shows the reason with its stable code (a refused user is a 403, a failed state check a 400).
             options.Events.OnRemoteFailure = context =>
@@ -170,9 +171,6 @@ public static partial class SignInRegistration
             await context.HttpContext.SignOutAsync(SessionScheme).ConfigureAwait(false);
         }
     }
-
-    private static CookieSecurePolicy SecurePolicy(HostingSettings hosting) =>
-        hosting.PublicUrl is { } url && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
     private static Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status)
     {

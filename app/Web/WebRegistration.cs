@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SpecEditor.Hosting;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace SpecEditor.Web;
 
@@ -52,7 +52,7 @@ public static class WebRegistration
             && publicUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             // People reach the app over https through a proxy that ends TLS, so the app itself sees http. Treat requests as
-            // https, so every cookie it sets (the forms' antiforgery cookie too) is Secure.
+            // https, so every cookie it sets (session, sign-in, the forms' antiforgery cookie) is Secure.
             app.Use((context, next) =>
             {
                 context.Request.Scheme = Uri.UriSchemeHttps;
