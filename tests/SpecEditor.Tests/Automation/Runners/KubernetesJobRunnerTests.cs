@@ -8,16 +8,21 @@ namespace SpecEditor.Tests.Automation.Runners;
 /// The Kubernetes Jobs runner against an in-process fake of the Kubernetes API (no cluster here). It proves the Job and Secret
 /// the runner sends and that a whole run works through it; it cannot prove how a real kubelet schedules and runs them.
 /// </summary>
-public sealed class KubernetesJobRunnerTests
+public sealed class KubernetesJobRunnerTests : IDisposable
 {
+    private readonly TempDirectory _work = new("spec-editor-k8s-work");
+    private readonly TempDirectory _agents = new("spec-editor-k8s-agents");
+
+    public void Dispose()
+    {
+        _work.Dispose();
+        _agents.Dispose();
+    }
+
     [Fact]
     public async Task A_run_on_the_kubernetes_runner_creates_hardened_jobs_with_secret_env_and_deletes_them()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
-        using var work = new TempDirectory("spec-editor-k8s-work");
-        using var agents = new TempDirectory("spec-editor-k8s-agents");
-        var agentsFile = Path.Combine(agents.Path, "agents.json");
-        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
         JsonObject? secretSeen = null;
         kubernetes.Execute = (job, secret) =>
         {
@@ -27,19 +32,14 @@ public sealed class KubernetesJobRunnerTests
             var subPath = container["volumeMounts"]![0]!["subPath"]!.GetValue<string>();
             var phase = FakeKubernetes.Env(job, "SPECKIT_PHASE");
             var featureDir = FakeKubernetes.Env(job, "SPECKIT_FEATURE_DIR");
-            var file = Path.Combine(work.Path, subPath, featureDir, Steps.ExpectedFile(phase));
+            var file = Path.Combine(_work.Path, subPath, featureDir, Steps.ExpectedFile(phase));
             File.WriteAllText(file, $"# {phase}\n");
             return (0, $"wrote {featureDir}/{Steps.ExpectedFile(phase)}\nsecret is {FakeKubernetes.Decode(secret!, TestAgentImage.SecretName)}\n");
         };
 
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        await using var app = await StartAppAsync(kubernetes, new()
         {
-            ["AUTOMATION_RUNNER"] = "kubernetes",
-            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
             ["AUTOMATION_K8S_NAMESPACE"] = "speckit",
-            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
-            ["AUTOMATION_WORK_DIR"] = work.Path,
-            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
             [TestAgentImage.SecretName] = "k8s-secret-value",
             ["AUTOMATION_POLL_MILLISECONDS"] = "200",
         });
@@ -87,21 +87,8 @@ public sealed class KubernetesJobRunnerTests
     public async Task A_failed_job_reports_its_container_exit_code()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
-        using var work = new TempDirectory("spec-editor-k8s-work");
-        using var agents = new TempDirectory("spec-editor-k8s-agents");
-        var agentsFile = Path.Combine(agents.Path, "agents.json");
-        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
         kubernetes.Execute = (_, _) => (7, "model quota exceeded\n");
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["AUTOMATION_RUNNER"] = "kubernetes",
-            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
-            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
-            ["AUTOMATION_WORK_DIR"] = work.Path,
-            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
-            [TestAgentImage.SecretName] = "x",
-            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
-        });
+        await using var app = await StartAppAsync(kubernetes);
 
         var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "Fails on the cluster", dryRun: true)).Id, seconds: 60);
 
@@ -114,21 +101,8 @@ public sealed class KubernetesJobRunnerTests
     public async Task A_job_the_cluster_fails_to_create_leaves_no_secret_behind()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
-        using var work = new TempDirectory("spec-editor-k8s-work");
-        using var agents = new TempDirectory("spec-editor-k8s-agents");
-        var agentsFile = Path.Combine(agents.Path, "agents.json");
-        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
         kubernetes.JobCreateStatus = 500;
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["AUTOMATION_RUNNER"] = "kubernetes",
-            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
-            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
-            ["AUTOMATION_WORK_DIR"] = work.Path,
-            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
-            [TestAgentImage.SecretName] = "x",
-            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
-        });
+        await using var app = await StartAppAsync(kubernetes);
 
         var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "The API server fails", dryRun: true)).Id, seconds: 60);
 
@@ -141,21 +115,8 @@ public sealed class KubernetesJobRunnerTests
     public async Task A_jobs_secret_is_owned_by_the_job_so_kubernetes_deletes_it_with_the_job_even_when_its_own_delete_fails()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
-        using var work = new TempDirectory("spec-editor-k8s-work");
-        using var agents = new TempDirectory("spec-editor-k8s-agents");
-        var agentsFile = Path.Combine(agents.Path, "agents.json");
-        await File.WriteAllTextAsync(agentsFile, TestAgentImage.AgentsJson("registry.example/agent:1"), TestContext.Current.CancellationToken);
         kubernetes.SecretDeleteStatus = 500;
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["AUTOMATION_RUNNER"] = "kubernetes",
-            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
-            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
-            ["AUTOMATION_WORK_DIR"] = work.Path,
-            ["AUTOMATION_AGENTS_FILE"] = agentsFile,
-            [TestAgentImage.SecretName] = "x",
-            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
-        });
+        await using var app = await StartAppAsync(kubernetes);
 
         var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "The Secret delete fails", dryRun: true)).Id, seconds: 60);
 
@@ -169,7 +130,6 @@ public sealed class KubernetesJobRunnerTests
     public async Task The_orphan_sweep_deletes_a_secret_of_this_deployment_whose_job_is_gone()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
-        using var work = new TempDirectory("spec-editor-k8s-work");
         const string scope = "k8s-sweep-test";
         JsonObject Secret(string name, string? appLabel) => new()
         {
@@ -193,14 +153,7 @@ public sealed class KubernetesJobRunnerTests
         kubernetes.Secrets["speckit-other-deployment"] = Secret("speckit-other-deployment", "another-scope");
         kubernetes.Secrets["unrelated"] = Secret("unrelated", null);
 
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["AUTOMATION_RUNNER"] = "kubernetes",
-            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
-            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
-            ["AUTOMATION_WORK_DIR"] = work.Path,
-            ["AUTOMATION_JOB_SCOPE"] = scope,
-        });
+        await using var app = await StartAppAsync(kubernetes, new() { ["AUTOMATION_JOB_SCOPE"] = scope });
 
         // The sweep runs when the engine starts.
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -210,5 +163,29 @@ public sealed class KubernetesJobRunnerTests
         }
 
         Assert.Equal(["speckit-other-deployment", "unrelated"], kubernetes.Secrets.Keys.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The app on the kubernetes runner against <paramref name="kubernetes"/>, with the test agent (its secret "x"), one
+    /// attempt per step and the run workspaces in a folder of the test's; <paramref name="overrides"/> on top.
+    /// </summary>
+    private Task<TestApp> StartAppAsync(FakeKubernetes kubernetes, Dictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["AUTOMATION_RUNNER"] = "kubernetes",
+            ["AUTOMATION_K8S_API_URL"] = kubernetes.Url.ToString(),
+            ["AUTOMATION_K8S_WORKSPACE_CLAIM"] = "speckit-work",
+            ["AUTOMATION_WORK_DIR"] = _work.Path,
+            ["AUTOMATION_AGENTS_FILE"] = _agents.Write("agents.json", TestAgentImage.AgentsJson("registry.example/agent:1")),
+            [TestAgentImage.SecretName] = "x",
+            ["AUTOMATION_MAX_ATTEMPTS"] = "1",
+        };
+        foreach (var (key, value) in overrides ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return TestApp.StartAsync(settings);
     }
 }
