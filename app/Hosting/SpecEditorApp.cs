@@ -44,6 +44,7 @@ public static class SpecEditorApp
         app.UseAppHealth();
         app.UseWeb();
         app.UseSignIn();
+        app.UseFormTokens();
         app.MapSpecsApi();
         app.MapAutomationApi();
         app.MapObservability();

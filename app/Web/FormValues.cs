@@ -34,6 +34,13 @@ public static partial class FormValues
     }
 
     /// <summary>
+    /// A named field, read as model binding read a page's string property: its first value, an empty one as null, and
+    /// <paramref name="absent"/> when the form does not have the field.
+    /// </summary>
+    public static string? Field(IFormCollection form, string name, string? absent = null) =>
+        form.TryGetValue(name, out var values) ? (string.IsNullOrEmpty(values.FirstOrDefault()) ? null : values[0]) : absent;
+
+    /// <summary>
     /// The fields the user changed: every posted field except those equal to their posted original. A field without an
     /// original (the preview's submit form carries only the changes) is a change.
     /// </summary>
@@ -53,7 +60,7 @@ public static partial class FormValues
         return values;
     }
 
-    /// <summary>What the field's control posts when the user leaves it alone (see _Field.cshtml, which renders it).</summary>
+    /// <summary>What the field's control posts when the user leaves it alone (see Web/Pages/Shared/_Field.cshtml, which renders it).</summary>
     public static string Untouched(SchemaField field, string? value)
     {
         if (field.Node.Type == FieldType.Boolean)

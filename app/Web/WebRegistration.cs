@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SpecEditor.Hosting;
+using SpecEditor.Web.Pages;
 
 namespace SpecEditor.Web;
 
@@ -12,13 +13,6 @@ public static class WebRegistration
     public static IHostApplicationBuilder AddWeb(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddRazorPages(options => options.RootDirectory = "/Web/Pages")
-            .ConfigureApplicationPartManager(parts =>
-            {
-                // Pages only, no controllers: skip MVC's scan of every type in the app, which costs start time and memory.
-                var controllers = parts.FeatureProviders.OfType<Microsoft.AspNetCore.Mvc.Controllers.ControllerFeatureProvider>().ToList();
-                controllers.ForEach(provider => parts.FeatureProviders.Remove(provider));
-            });
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "spec-editor.csrf";
@@ -105,7 +99,7 @@ public static class WebRegistration
 
     public static WebApplication MapWebPages(this WebApplication app)
     {
-        app.MapRazorPages();
+        app.MapPages();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
