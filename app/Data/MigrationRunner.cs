@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Reflection;
-using Dapper;
 
 namespace SpecEditor.Data;
 
@@ -19,28 +18,29 @@ public sealed partial class MigrationRunner(Database database, ILogger<Migration
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (database.Provider == DatabaseProvider.Sqlite)
         {
-            await connection.ExecuteAsync("PRAGMA journal_mode=WAL;").ConfigureAwait(false);
+            await connection.Command("PRAGMA journal_mode=WAL;").ExecuteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (database.Provider == DatabaseProvider.Postgres)
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = PostgresLockKey }, transaction).ConfigureAwait(false);
+            await connection.Command("SELECT pg_advisory_xact_lock(@key)", transaction).With("key", PostgresLockKey).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(
+        await connection.Command(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-            transaction: transaction).ConfigureAwait(false);
-        var applied = (await connection.QueryAsync<int>("SELECT version FROM schema_migrations", transaction: transaction).ConfigureAwait(false)).ToHashSet();
+            transaction).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var applied = (await connection.Command("SELECT version FROM schema_migrations", transaction).QueryAsync(row => row.Int32(0), cancellationToken).ConfigureAwait(false)).ToHashSet();
 
         var count = 0;
         foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
         {
-            await connection.ExecuteAsync(migration.Sql, transaction: transaction).ConfigureAwait(false);
-            await connection.ExecuteAsync(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)",
-                new { migration.Version, migration.Name, AppliedAt = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) },
-                transaction).ConfigureAwait(false);
+            await connection.Command(migration.Sql, transaction).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await connection.Command("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @AppliedAt)", transaction)
+                .With("Version", migration.Version)
+                .With("Name", migration.Name)
+                .With("AppliedAt", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture))
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             LogApplied(logger, migration.Version, migration.Name);
             count++;
         }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SpecEditor.Data;
 using SpecEditor.Specs;
@@ -15,7 +14,7 @@ internal sealed class DatabaseHealthCheck(Database database) : IHealthCheck
         try
         {
             await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.Command("SELECT 1").ScalarAsync<int>(cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy($"{database.Provider.ToString().ToLowerInvariant()} answers");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using Dapper;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -22,7 +21,7 @@ public sealed class DatabaseXmlRepository(Database database, TimeProvider clock)
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var connection = database.OpenAsync().GetAwaiter().GetResult();
-        return connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY id").Select(XElement.Parse).ToArray();
+        return connection.Command("SELECT xml FROM data_protection_keys ORDER BY id").Query(row => row.Text(0)).Select(XElement.Parse).ToArray();
     }
 
     public void StoreElement(XElement element, string friendlyName)
@@ -30,9 +29,11 @@ public sealed class DatabaseXmlRepository(Database database, TimeProvider clock)
         using var connection = database.OpenAsync().GetAwaiter().GetResult();
         try
         {
-            connection.Execute(
-                "INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @now)",
-                new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting), now = clock.GetUtcNow() });
+            connection.Command("INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @now)")
+                .With("friendlyName", friendlyName)
+                .With("xml", element.ToString(SaveOptions.DisableFormatting))
+                .With("now", clock.GetUtcNow())
+                .Execute();
         }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {

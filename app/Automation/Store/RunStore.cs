@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
-using Dapper;
 using Microsoft.Data.Sqlite;
 using SpecEditor.Data;
 
@@ -76,29 +75,43 @@ public sealed class RunStore(Database database)
         {
             return await InTransactionAsync(async (connection, transaction) =>
             {
-                await connection.ExecuteAsync(new CommandDefinition(
+                await connection.Command(
                     """
                     INSERT INTO automation_runs (id, repository, base_branch, description, agent, phases, dry_run, idempotency_key, request_hash,
                                                  state, error, rerun, cancel_requested, created_at, finished_at, updated_at)
                     VALUES (@Id, @Repository, @BaseBranch, @Description, @Agent, @Phases, @DryRun, @IdempotencyKey, @RequestHash,
                             @State, @Error, 0, @False, @CreatedAt, @FinishedAt, @CreatedAt)
                     """,
-                    new { run.Id, run.Repository, run.BaseBranch, run.Description, run.Agent, run.Phases, run.DryRun, run.IdempotencyKey, run.RequestHash, run.State, run.Error, False = false, run.CreatedAt, FinishedAt = failed ? run.CreatedAt : (DateTimeOffset?)null },
-                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction)
+                    .With("Id", run.Id)
+                    .With("Repository", run.Repository)
+                    .With("BaseBranch", run.BaseBranch)
+                    .With("Description", run.Description)
+                    .With("Agent", run.Agent)
+                    .With("Phases", run.Phases)
+                    .With("DryRun", run.DryRun)
+                    .With("IdempotencyKey", run.IdempotencyKey)
+                    .With("RequestHash", run.RequestHash)
+                    .With("State", run.State)
+                    .With("Error", run.Error)
+                    .With("False", false)
+                    .With("CreatedAt", run.CreatedAt)
+                    .With("FinishedAt", failed ? run.CreatedAt : null)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 var phases = run.PhaseList;
                 for (var i = 0; i < Steps.All.Count; i++)
                 {
                     var name = Steps.All[i];
                     var skipped = Steps.IsPhase(name) && !phases.Contains(name);
-                    await connection.ExecuteAsync(new CommandDefinition(
+                    await connection.Command(
                         "INSERT INTO automation_steps (run_id, name, ordinal, state, attempts, budget_start, error) VALUES (@RunId, @Name, @Ordinal, @State, 0, 0, @Error)",
-                        new
-                        {
-                            RunId = run.Id, Name = name, Ordinal = i,
-                            State = skipped ? StepStates.Skipped : failed ? StepStates.Cancelled : StepStates.Pending,
-                            Error = failed && !skipped ? run.Error : null,
-                        },
-                        transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        transaction)
+                        .With("RunId", run.Id)
+                        .With("Name", name)
+                        .With("Ordinal", i)
+                        .With("State", skipped ? StepStates.Skipped : failed ? StepStates.Cancelled : StepStates.Pending)
+                        .With("Error", failed && !skipped ? run.Error : null)
+                        .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 await InsertEventAsync(connection, transaction, run.Id, run.CreatedAt, EventKinds.State, null, null, $"Run submitted: {run.Agent} on {run.Repository}@{run.BaseBranch}", cancellationToken).ConfigureAwait(false);
@@ -120,8 +133,8 @@ public sealed class RunStore(Database database)
     public async Task<RunRow?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
-            $"SELECT {RunColumns} FROM automation_runs WHERE idempotency_key = @key", new { key }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {RunColumns} FROM automation_runs WHERE idempotency_key = @key").With("key", key)
+            .QuerySingleOrDefaultAsync(ReadRun, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<RunRow?> GetRunAsync(string id, CancellationToken cancellationToken)
@@ -134,59 +147,60 @@ public sealed class RunStore(Database database)
     public async Task<string?> GetRunStateAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT state FROM automation_runs WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command("SELECT state FROM automation_runs WHERE id = @id").With("id", id)
+            .ScalarAsync<string>(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StepRow>> GetStepsAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<StepRow>(new CommandDefinition(
-            $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId ORDER BY ordinal", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command($"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId ORDER BY ordinal").With("runId", runId)
+            .QueryAsync(ReadStep, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<AttemptRow>> GetAttemptsAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<AttemptRow>(new CommandDefinition(
-            $"SELECT {AttemptColumns} FROM automation_attempts WHERE run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command($"SELECT {AttemptColumns} FROM automation_attempts WHERE run_id = @runId ORDER BY id").With("runId", runId)
+            .QueryAsync(ReadAttempt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Newest first. The cursor is opaque to clients: it encodes the last run's creation time and id.</summary>
     public async Task<RunPage> ListRunsAsync(RunFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
     {
         var where = new List<string>();
-        var parameters = new DynamicParameters();
+        var parameters = new List<Action<DbCommand>>();
         if (filter.State is { } state)
         {
             where.Add("state = @state");
-            parameters.Add("state", state);
+            parameters.Add(command => command.With("state", state));
         }
 
         if (filter.Repository is { } repository)
         {
             where.Add("repository = @repository");
-            parameters.Add("repository", repository);
+            parameters.Add(command => command.With("repository", repository));
         }
 
         if (filter.Agent is { } agent)
         {
             where.Add("agent = @agent");
-            parameters.Add("agent", agent);
+            parameters.Add(command => command.With("agent", agent));
         }
 
         if (cursor is not null)
         {
             var (createdAt, id) = DecodeCursor(cursor);
             where.Add("(created_at < @cursorAt OR (created_at = @cursorAt AND id < @cursorId))");
-            parameters.Add("cursorAt", createdAt);
-            parameters.Add("cursorId", id);
+            parameters.Add(command => command.With("cursorAt", createdAt).With("cursorId", id));
         }
 
-        parameters.Add("limit", limit + 1);
+        parameters.Add(command => command.With("limit", limit + 1));
         var sql = $"SELECT {RunColumns} FROM automation_runs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY created_at DESC, id DESC LIMIT @limit";
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        var query = connection.Command(sql);
+        parameters.ForEach(add => add(query));
+        var rows = await query.QueryAsync(ReadRun, cancellationToken).ConfigureAwait(false);
         if (rows.Count <= limit)
         {
             return new RunPage(rows, null);
@@ -206,11 +220,11 @@ public sealed class RunStore(Database database)
         {
             if (database.Provider == DatabaseProvider.Postgres)
             {
-                await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AdmissionLockKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.Command("SELECT pg_advisory_xact_lock(@key)", transaction).With("key", AdmissionLockKey).ExecuteAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var running = (await connection.QueryAsync<(string Repository, long Count)>(new CommandDefinition(
-                "SELECT repository, COUNT(*) FROM automation_runs WHERE state = 'running' GROUP BY repository", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            var running = (await connection.Command("SELECT repository, COUNT(*) FROM automation_runs WHERE state = 'running' GROUP BY repository", transaction)
+                .QueryAsync(row => (Repository: row.Text(0), Count: row.Int64(1)), cancellationToken).ConfigureAwait(false))
                 .ToDictionary(r => r.Repository, r => (int)r.Count, StringComparer.Ordinal);
             var total = running.Values.Sum();
             if (total >= maxRuns)
@@ -218,8 +232,8 @@ public sealed class RunStore(Database database)
                 return (IReadOnlyList<string>)[];
             }
 
-            var queued = await connection.QueryAsync<(string Id, string Repository)>(new CommandDefinition(
-                "SELECT id, repository FROM automation_runs WHERE state = 'queued' ORDER BY created_at, id LIMIT 200", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var queued = await connection.Command("SELECT id, repository FROM automation_runs WHERE state = 'queued' ORDER BY created_at, id LIMIT 200", transaction)
+                .QueryAsync(row => (Id: row.Text(0), Repository: row.Text(1)), cancellationToken).ConfigureAwait(false);
             var admitted = new List<string>();
             foreach (var (id, repository) in queued)
             {
@@ -233,9 +247,11 @@ public sealed class RunStore(Database database)
                     continue;
                 }
 
-                var started = await connection.ExecuteAsync(new CommandDefinition(
+                var started = await connection.Command(
                     "UPDATE automation_runs SET state = 'running', started_at = COALESCE(started_at, @now), deadline_at = @deadline, updated_at = @now WHERE id = @id AND state = 'queued'",
-                    new { id, now, deadline = now + runTimeout }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction)
+                    .With("id", id).With("now", now).With("deadline", now + runTimeout)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 if (started == 0)
                 {
                     // PostgreSQL: cancelled after the read above (the advisory lock does not hold off a cancel).
@@ -260,15 +276,16 @@ public sealed class RunStore(Database database)
     public async Task<bool> HasWorkAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+        return await connection.Command(
             """
             SELECT EXISTS (SELECT 1 FROM automation_runs WHERE state = 'queued')
                 OR EXISTS (SELECT 1 FROM automation_steps s JOIN automation_runs r ON r.id = s.run_id
                            WHERE r.state = 'running'
                              AND ((s.state = 'ready' AND s.not_before <= @now AND r.cancel_requested = @False)
                                   OR (s.state = 'running' AND s.lease_expires_at < @now)))
-            """,
-            new { now, False = false }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """)
+            .With("now", now).With("False", false)
+            .ScalarAsync<bool>(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -282,7 +299,7 @@ public sealed class RunStore(Database database)
         var skipLocked = database.Provider == DatabaseProvider.Postgres ? "FOR UPDATE OF s SKIP LOCKED" : "";
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var step = await connection.QuerySingleOrDefaultAsync<StepRow>(new CommandDefinition(
+            var step = await connection.Command(
                 $"""
                 SELECT s.run_id AS RunId, s.name AS Name, s.ordinal AS Ordinal, s.state AS State, s.attempts AS Attempts, s.budget_start AS BudgetStart,
                        s.not_before AS NotBefore, s.lease_owner AS LeaseOwner, s.lease_expires_at AS LeaseExpiresAt, s.started_at AS StartedAt,
@@ -294,7 +311,9 @@ public sealed class RunStore(Database database)
                 ORDER BY COALESCE(s.lease_expires_at, s.not_before), s.run_id
                 LIMIT 1 {skipLocked}
                 """,
-                new { now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("now", now).With("False", false)
+                .QuerySingleOrDefaultAsync(ReadStep, cancellationToken).ConfigureAwait(false);
             if (step is null)
             {
                 return null;
@@ -307,28 +326,37 @@ public sealed class RunStore(Database database)
             if (takeover)
             {
                 attempt = step.Attempts;
-                await connection.ExecuteAsync(new CommandDefinition(
+                await connection.Command(
                     "UPDATE automation_steps SET lease_owner = @instance, lease_token = @token, lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name",
-                    new { instance, token, expires, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
+                    transaction)
+                    .With("instance", instance).With("token", token).With("expires", expires).With("RunId", step.RunId).With("Name", step.Name)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                await connection.Command(
                     "UPDATE automation_attempts SET instance = @instance WHERE run_id = @RunId AND step = @Name AND number = @attempt",
-                    new { instance, step.RunId, step.Name, attempt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction)
+                    .With("instance", instance).With("RunId", step.RunId).With("Name", step.Name).With("attempt", attempt)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 await InsertEventAsync(connection, transaction, step.RunId, now, EventKinds.State, step.Name, attempt,
                     $"Took over {step.Name} attempt {attempt} from {step.LeaseOwner} (its lease expired)", cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 attempt = step.Attempts + 1;
-                await connection.ExecuteAsync(new CommandDefinition(
+                await connection.Command(
                     """
                     UPDATE automation_steps SET state = 'running', attempts = @attempt, lease_owner = @instance, lease_token = @token, lease_expires_at = @expires,
                            started_at = COALESCE(started_at, @now), finished_at = NULL, error = NULL
                     WHERE run_id = @RunId AND name = @Name
                     """,
-                    new { attempt, instance, token, expires, now, step.RunId, step.Name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await connection.ExecuteAsync(new CommandDefinition(
+                    transaction)
+                    .With("attempt", attempt).With("instance", instance).With("token", token).With("expires", expires).With("now", now)
+                    .With("RunId", step.RunId).With("Name", step.Name)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                await connection.Command(
                     "INSERT INTO automation_attempts (run_id, step, number, state, instance, started_at) VALUES (@RunId, @Name, @attempt, 'running', @instance, @now)",
-                    new { step.RunId, step.Name, attempt, instance, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction)
+                    .With("RunId", step.RunId).With("Name", step.Name).With("attempt", attempt).With("instance", instance).With("now", now)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 await InsertEventAsync(connection, transaction, step.RunId, now, EventKinds.State, step.Name, attempt,
                     $"Step {step.Name} started (attempt {attempt}) on {instance}", cancellationToken).ConfigureAwait(false);
             }
@@ -342,41 +370,42 @@ public sealed class RunStore(Database database)
     public async Task<string?> RenewLeaseAsync(ClaimedStep claim, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var renewed = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_token = @LeaseToken AND state = 'running'",
-            new { expires = now + lease, RunId = claim.Run.Id, claim.Step.Name, claim.LeaseToken }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var renewed = await connection.Command(
+            "UPDATE automation_steps SET lease_expires_at = @expires WHERE run_id = @RunId AND name = @Name AND lease_token = @LeaseToken AND state = 'running'")
+            .With("expires", now + lease).With("RunId", claim.Run.Id).With("Name", claim.Step.Name).With("LeaseToken", claim.LeaseToken)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         if (renewed == 0)
         {
             return null;
         }
 
-        var stop = await connection.QuerySingleAsync<(bool CancelRequested, string? CancelReason)>(new CommandDefinition(
-            "SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @id", new { id = claim.Run.Id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var stop = await connection.Command("SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @id").With("id", claim.Run.Id)
+            .QuerySingleAsync(ReadStopRequest, cancellationToken).ConfigureAwait(false);
         return stop.CancelRequested ? stop.CancelReason ?? CancelReasons.Cancelled : "";
     }
 
     public async Task SetJobIdAsync(ClaimedStep claim, string jobId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_attempts SET job_id = @jobId WHERE run_id = @RunId AND step = @Name AND number = @Attempt",
-            new { jobId, RunId = claim.Run.Id, claim.Step.Name, claim.Attempt }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE automation_attempts SET job_id = @jobId WHERE run_id = @RunId AND step = @Name AND number = @Attempt")
+            .With("jobId", jobId).With("RunId", claim.Run.Id).With("Name", claim.Step.Name).With("Attempt", claim.Attempt)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records what the clone step found: the base commit and the feature folder the phases write into.</summary>
     public async Task SetWorkspaceInfoAsync(string runId, string baseCommit, string featureDir, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_runs SET base_commit = @baseCommit, feature_dir = @featureDir WHERE id = @runId",
-            new { runId, baseCommit, featureDir }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE automation_runs SET base_commit = @baseCommit, feature_dir = @featureDir WHERE id = @runId")
+            .With("runId", runId).With("baseCommit", baseCommit).With("featureDir", featureDir)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SetBranchAsync(string runId, string branch, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_runs SET branch = @branch WHERE id = @runId", new { runId, branch }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE automation_runs SET branch = @branch WHERE id = @runId").With("runId", runId).With("branch", branch)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -393,9 +422,11 @@ public sealed class RunStore(Database database)
         var name = claim.Step.Name;
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var step = await connection.QuerySingleOrDefaultAsync<StepRow>(new CommandDefinition(
+            var step = await connection.Command(
                 $"SELECT {StepColumns} FROM automation_steps WHERE run_id = @runId AND name = @name AND lease_token = @LeaseToken AND state = 'running'",
-                new { runId, name, claim.LeaseToken }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("runId", runId).With("name", name).With("LeaseToken", claim.LeaseToken)
+                .QuerySingleOrDefaultAsync(ReadStep, cancellationToken).ConfigureAwait(false);
             if (step is null)
             {
                 return new Completion(false, "", null);
@@ -403,8 +434,8 @@ public sealed class RunStore(Database database)
 
             // A stop request that landed after the heartbeat's last look: workers skip the ready steps of a run asked to stop
             // and the deadline sweep skips the run, so a step readied or retried now would leave the run running for good.
-            var stop = await connection.QuerySingleAsync<(bool CancelRequested, string? CancelReason)>(new CommandDefinition(
-                "SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @runId", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var stop = await connection.Command("SELECT cancel_requested, cancel_reason FROM automation_runs WHERE id = @runId", transaction).With("runId", runId)
+                .QuerySingleAsync(ReadStopRequest, cancellationToken).ConfigureAwait(false);
             var stopReason = stop.CancelRequested ? stop.CancelReason ?? CancelReasons.Cancelled : null;
 
             // The errors the API's cancel and the deadline sweep end a run with when no step is executing.
@@ -417,14 +448,17 @@ public sealed class RunStore(Database database)
                 StepOutcome.Stopped stopped => (stopped.Reason == CancelReasons.Timeout ? AttemptStates.TimedOut : AttemptStates.Cancelled, stopped.Error),
                 _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
             };
-            await connection.ExecuteAsync(new CommandDefinition(
+            await connection.Command(
                 """
                 UPDATE automation_attempts SET state = @attemptState, error = @error, exit_code = @ExitCode, finished_at = @now,
                        job_started_at = @JobStartedAt, job_finished_at = @JobFinishedAt
                 WHERE run_id = @runId AND step = @name AND number = @attempt
                 """,
-                new { attemptState, error, outcome.ExitCode, now, outcome.JobStartedAt, outcome.JobFinishedAt, runId, name, attempt = claim.Attempt },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("attemptState", attemptState).With("error", error).With("ExitCode", outcome.ExitCode).With("now", now)
+                .With("JobStartedAt", outcome.JobStartedAt).With("JobFinishedAt", outcome.JobFinishedAt)
+                .With("runId", runId).With("name", name).With("attempt", claim.Attempt)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
 
             switch (outcome)
             {
@@ -454,9 +488,11 @@ public sealed class RunStore(Database database)
                 case StepOutcome.Failed failed when failed.Retryable && step.Attempts - step.BudgetStart < maxAttempts:
                 {
                     var delay = backoff(step.Attempts - step.BudgetStart);
-                    await connection.ExecuteAsync(new CommandDefinition(
+                    await connection.Command(
                         "UPDATE automation_steps SET state = 'ready', not_before = @notBefore, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, error = @error WHERE run_id = @runId AND name = @name",
-                        new { notBefore = now + delay, error = failed.Error, runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                        transaction)
+                        .With("notBefore", now + delay).With("error", failed.Error).With("runId", runId).With("name", name)
+                        .ExecuteAsync(cancellationToken).ConfigureAwait(false);
                     await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, name, claim.Attempt,
                         $"Attempt {claim.Attempt} of {name} failed: {failed.Error}; retrying in {delay.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
                     return new Completion(true, RunStates.Running, delay);
@@ -494,20 +530,20 @@ public sealed class RunStore(Database database)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                "SELECT state FROM automation_runs WHERE id = @runId", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var state = await connection.Command("SELECT state FROM automation_runs WHERE id = @runId", transaction).With("runId", runId)
+                .ScalarAsync<string>(cancellationToken).ConfigureAwait(false);
             if (state is null || RunStates.IsFinal(state))
             {
                 return false;
             }
 
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE automation_runs SET cancel_requested = @True, cancel_reason = @reason, updated_at = @now WHERE id = @runId",
-                new { True = true, reason, now, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.Command("UPDATE automation_runs SET cancel_requested = @True, cancel_reason = @reason, updated_at = @now WHERE id = @runId", transaction)
+                .With("True", true).With("reason", reason).With("now", now).With("runId", runId)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             await StopReadyStepsAsync(connection, transaction, runId, reason, error, now, cancellationToken).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, reason == CancelReasons.Timeout ? error : "Cancellation requested", cancellationToken).ConfigureAwait(false);
-            var executing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", new { runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var executing = await connection.Command("SELECT COUNT(*) FROM automation_steps WHERE run_id = @runId AND state = 'running'", transaction).With("runId", runId)
+                .ScalarAsync<long>(cancellationToken).ConfigureAwait(false);
             if (executing > 0)
             {
                 return false;
@@ -522,9 +558,9 @@ public sealed class RunStore(Database database)
     public async Task<IReadOnlyList<string>> ListOverdueRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT id FROM automation_runs WHERE state = 'running' AND deadline_at < @now AND cancel_requested = @False",
-            new { now, False = false }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command("SELECT id FROM automation_runs WHERE state = 'running' AND deadline_at < @now AND cancel_requested = @False")
+            .With("now", now).With("False", false)
+            .QueryAsync(row => row.Text(0), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -536,26 +572,30 @@ public sealed class RunStore(Database database)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var requeued = await connection.ExecuteAsync(new CommandDefinition(
+            var requeued = await connection.Command(
                 """
                 UPDATE automation_runs SET state = 'queued', error = NULL, rerun = rerun + 1, cancel_requested = @False, cancel_reason = NULL,
                        finished_at = NULL, deadline_at = NULL, updated_at = @now
                 WHERE id = @runId AND state IN ('succeeded', 'failed', 'cancelled')
                 """,
-                new { runId, now, False = false }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("runId", runId).With("now", now).With("False", false)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             if (requeued == 0)
             {
                 return false;
             }
 
             var ordinal = Steps.All.ToList().IndexOf(fromStep);
-            await connection.ExecuteAsync(new CommandDefinition(
+            await connection.Command(
                 """
                 UPDATE automation_steps SET state = 'pending', budget_start = attempts, not_before = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
                        started_at = NULL, finished_at = NULL, error = NULL
                 WHERE run_id = @runId AND ordinal >= @ordinal AND state <> 'skipped'
                 """,
-                new { runId, ordinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("runId", runId).With("ordinal", ordinal)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, fromStep, null, $"Run queued again from {fromStep}", cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -565,21 +605,22 @@ public sealed class RunStore(Database database)
     public async Task<IReadOnlySet<(string RunId, string Step, int Attempt)>> ListLiveAttemptsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(string RunId, string Step, int Number)>(new CommandDefinition(
+        var rows = await connection.Command(
             """
             SELECT a.run_id, a.step, a.number FROM automation_attempts a
             JOIN automation_steps s ON s.run_id = a.run_id AND s.name = a.step AND s.attempts = a.number AND s.state = 'running'
             WHERE a.state = 'running'
-            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => (r.RunId, r.Step, r.Number)).ToHashSet();
+            """)
+            .QueryAsync(row => (RunId: row.Text(0), Step: row.Text(1), Attempt: row.Int32(2)), cancellationToken).ConfigureAwait(false);
+        return rows.ToHashSet();
     }
 
     public async Task<long> CountQueueDepthAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT (SELECT COUNT(*) FROM automation_runs WHERE state = 'queued') + (SELECT COUNT(*) FROM automation_steps WHERE state = 'ready')",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command(
+            "SELECT (SELECT COUNT(*) FROM automation_runs WHERE state = 'queued') + (SELECT COUNT(*) FROM automation_steps WHERE state = 'ready')")
+            .ScalarAsync<long>(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AddEventsAsync(IReadOnlyList<EventRow> events, CancellationToken cancellationToken)
@@ -603,9 +644,10 @@ public sealed class RunStore(Database database)
     public async Task<IReadOnlyList<EventRow>> GetEventsAsync(string runId, long afterId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<EventRow>(new CommandDefinition(
-            "SELECT id AS Id, run_id AS RunId, at AS At, kind AS Kind, step AS Step, attempt AS Attempt, message AS Message FROM automation_events WHERE run_id = @runId AND id > @afterId ORDER BY id LIMIT @limit",
-            new { runId, afterId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command(
+            "SELECT id AS Id, run_id AS RunId, at AS At, kind AS Kind, step AS Step, attempt AS Attempt, message AS Message FROM automation_events WHERE run_id = @runId AND id > @afterId ORDER BY id LIMIT @limit")
+            .With("runId", runId).With("afterId", afterId).With("limit", limit)
+            .QueryAsync(ReadEvent, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores (or replaces) an artifact with its size and sha256.</summary>
@@ -614,36 +656,40 @@ public sealed class RunStore(Database database)
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         await InTransactionAsync(async (connection, transaction) =>
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM automation_artifacts WHERE run_id = @runId AND name = @name", new { runId, name }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return await connection.ExecuteAsync(new CommandDefinition(
+            await connection.Command("DELETE FROM automation_artifacts WHERE run_id = @runId AND name = @name", transaction).With("runId", runId).With("name", name)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return await connection.Command(
                 """
                 INSERT INTO automation_artifacts (run_id, step, name, content_type, size, sha256, content, created_at, expires_at)
                 VALUES (@runId, @step, @name, @contentType, @size, @sha, @content, @now, @expiresAt)
                 """,
-                new { runId, step, name, contentType, size = (long)content.Length, sha, content, now, expiresAt }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction)
+                .With("runId", runId).With("step", step).With("name", name).With("contentType", contentType).With("size", (long)content.Length)
+                .With("sha", sha).With("content", content).With("now", now).With("expiresAt", expiresAt)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ArtifactRow>> ListArtifactsAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<ArtifactRow>(new CommandDefinition(
-            $"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command($"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId ORDER BY id").With("runId", runId)
+            .QueryAsync(ReadArtifact, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<(ArtifactRow Artifact, byte[] Content)?> GetArtifactAsync(string runId, string name, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var artifact = await connection.QuerySingleOrDefaultAsync<ArtifactRow>(new CommandDefinition(
-            $"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId AND name = @name", new { runId, name }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var artifact = await connection.Command($"SELECT {ArtifactColumns} FROM automation_artifacts WHERE run_id = @runId AND name = @name")
+            .With("runId", runId).With("name", name)
+            .QuerySingleOrDefaultAsync(ReadArtifact, cancellationToken).ConfigureAwait(false);
         if (artifact is null)
         {
             return null;
         }
 
-        var content = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
-            "SELECT content FROM automation_artifacts WHERE id = @Id", new { artifact.Id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var content = await connection.Command("SELECT content FROM automation_artifacts WHERE id = @Id").With("Id", artifact.Id)
+            .ScalarAsync<byte[]>(cancellationToken).ConfigureAwait(false);
         return (artifact, content ?? []);
     }
 
@@ -654,10 +700,10 @@ public sealed class RunStore(Database database)
     public async Task<int> PurgeArtifactsAsync(DateTimeOffset now, DateTimeOffset logsBefore, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM automation_events WHERE kind IN ('stdout', 'stderr') AND at < @logsBefore", new { logsBefore }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM automation_artifacts WHERE expires_at <= @now", new { now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("DELETE FROM automation_events WHERE kind IN ('stdout', 'stderr') AND at < @logsBefore").With("logsBefore", logsBefore)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.Command("DELETE FROM automation_artifacts WHERE expires_at <= @now").With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs that finished before <paramref name="cutoff"/>, among <paramref name="ids"/>: their workspaces may go.</summary>
@@ -672,16 +718,15 @@ public sealed class RunStore(Database database)
         var finished = new List<string>();
         foreach (var chunk in ids.Chunk(200))
         {
-            var parameters = new DynamicParameters();
-            var names = chunk.Select((id, i) =>
+            var names = string.Join(", ", chunk.Select((_, i) => $"@id{i}"));
+            var query = connection.Command(
+                $"SELECT id FROM automation_runs WHERE id IN ({names}) AND state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff");
+            for (var i = 0; i < chunk.Length; i++)
             {
-                parameters.Add($"id{i}", id);
-                return $"@id{i}";
-            });
-            parameters.Add("cutoff", cutoff);
-            finished.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
-                $"SELECT id FROM automation_runs WHERE id IN ({string.Join(", ", names)}) AND state IN ('succeeded', 'failed', 'cancelled') AND finished_at < @cutoff",
-                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false));
+                query.With($"id{i}", chunk[i]);
+            }
+
+            finished.AddRange(await query.With("cutoff", cutoff).QueryAsync(row => row.Text(0), cancellationToken).ConfigureAwait(false));
         }
 
         return finished;
@@ -690,17 +735,17 @@ public sealed class RunStore(Database database)
     public async Task<PullRequestRow?> GetPullRequestAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<PullRequestRow>(new CommandDefinition(
-            $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @runId", new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @runId").With("runId", runId)
+            .QuerySingleOrDefaultAsync(ReadPullRequest, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<PullRequestRow>> ListPullRequestsAsync(string? state, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var sql = state is null
-            ? $"SELECT {PullRequestColumns} FROM automation_pull_requests ORDER BY id DESC LIMIT @limit"
-            : $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE state = @state ORDER BY id DESC LIMIT @limit";
-        return (await connection.QueryAsync<PullRequestRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        var query = state is null
+            ? connection.Command($"SELECT {PullRequestColumns} FROM automation_pull_requests ORDER BY id DESC LIMIT @limit")
+            : connection.Command($"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE state = @state ORDER BY id DESC LIMIT @limit").With("state", state);
+        return await query.With("limit", limit).QueryAsync(ReadPullRequest, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -711,35 +756,37 @@ public sealed class RunStore(Database database)
     {
         return await InTransactionAsync(async (connection, transaction) =>
         {
-            var updated = await connection.ExecuteAsync(new CommandDefinition(
+            var updated = await WithPullRequest(connection.Command(
                 """
                 UPDATE automation_pull_requests SET target = @Target, repository = @Repository, number = COALESCE(@Number, number), url = COALESCE(@Url, url),
                        base_branch = @BaseBranch, head_branch = @HeadBranch, head_commit = @HeadCommit, title = @Title, body = @Body, draft = @Draft,
                        state = @State, files = @Files, updated_at = @now
                 WHERE run_id = @RunId
                 """,
-                new { pr.Target, pr.Repository, pr.Number, pr.Url, pr.BaseBranch, pr.HeadBranch, pr.HeadCommit, pr.Title, pr.Body, pr.Draft, pr.State, pr.Files, now, pr.RunId },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                transaction), pr)
+                .With("now", now)
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             if (updated == 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition(
+                await WithPullRequest(connection.Command(
                     """
                     INSERT INTO automation_pull_requests (run_id, target, repository, number, url, base_branch, head_branch, head_commit, title, body, draft, state, files, created_at, updated_at)
                     VALUES (@RunId, @Target, @Repository, @Number, @Url, @BaseBranch, @HeadBranch, @HeadCommit, @Title, @Body, @Draft, @State, @Files, @now, @now)
                     """,
-                    new { pr.RunId, pr.Target, pr.Repository, pr.Number, pr.Url, pr.BaseBranch, pr.HeadBranch, pr.HeadCommit, pr.Title, pr.Body, pr.Draft, pr.State, pr.Files, now },
-                    transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    transaction), pr)
+                    .With("now", now)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             }
 
             if (linkIfUnnumbered is not null)
             {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE automation_pull_requests SET number = id, url = @linkIfUnnumbered WHERE run_id = @RunId AND number IS NULL",
-                    new { linkIfUnnumbered, pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.Command("UPDATE automation_pull_requests SET number = id, url = @linkIfUnnumbered WHERE run_id = @RunId AND number IS NULL", transaction)
+                    .With("linkIfUnnumbered", linkIfUnnumbered).With("RunId", pr.RunId)
+                    .ExecuteAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await connection.QuerySingleAsync<PullRequestRow>(new CommandDefinition(
-                $"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @RunId", new { pr.RunId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await connection.Command($"SELECT {PullRequestColumns} FROM automation_pull_requests WHERE run_id = @RunId", transaction).With("RunId", pr.RunId)
+                .QuerySingleAsync(ReadPullRequest, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -765,17 +812,19 @@ public sealed class RunStore(Database database)
     /// <summary>Makes the first pending step after <paramref name="afterOrdinal"/> ready to claim now; false when none is left.</summary>
     private static async Task<bool> ReadyNextStepAsync(DbConnection connection, DbTransaction transaction, string runId, int afterOrdinal, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+        var next = await connection.Command(
             "SELECT name FROM automation_steps WHERE run_id = @runId AND ordinal > @afterOrdinal AND state = 'pending' ORDER BY ordinal LIMIT 1",
-            new { runId, afterOrdinal }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            transaction)
+            .With("runId", runId).With("afterOrdinal", afterOrdinal)
+            .ScalarAsync<string>(cancellationToken).ConfigureAwait(false);
         if (next is null)
         {
             return false;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next",
-            new { runId, next, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE automation_steps SET state = 'ready', not_before = @now WHERE run_id = @runId AND name = @next", transaction)
+            .With("runId", runId).With("next", next).With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -793,21 +842,25 @@ public sealed class RunStore(Database database)
     }
 
     private static Task<RunRow?> GetRunAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition($"SELECT {RunColumns} FROM automation_runs WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        connection.Command($"SELECT {RunColumns} FROM automation_runs WHERE id = @id", transaction).With("id", id).QuerySingleOrDefaultAsync(ReadRun, cancellationToken);
 
     private static Task FinishStepAsync(DbConnection connection, DbTransaction transaction, string runId, string name, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
+        connection.Command(
             "UPDATE automation_steps SET state = @state, error = @error, finished_at = @now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, not_before = NULL WHERE run_id = @runId AND name = @name",
-            new { state, error, now, runId, name }, transaction, cancellationToken: cancellationToken));
+            transaction)
+            .With("state", state).With("error", error).With("now", now).With("runId", runId).With("name", name)
+            .ExecuteAsync(cancellationToken);
 
     /// <summary>How a stop for <paramref name="reason"/> ends the run, and a step that has not run to its end.</summary>
     private static (string RunState, string StepState) StopStates(string reason) =>
         reason == CancelReasons.Timeout ? (RunStates.Failed, StepStates.Failed) : (RunStates.Cancelled, StepStates.Cancelled);
 
     private static Task StopReadyStepsAsync(DbConnection connection, DbTransaction transaction, string runId, string reason, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
+        connection.Command(
             "UPDATE automation_steps SET state = @stepState, finished_at = @now, error = @error, not_before = NULL WHERE run_id = @runId AND state = 'ready'",
-            new { stepState = StopStates(reason).StepState, now, error, runId }, transaction, cancellationToken: cancellationToken));
+            transaction)
+            .With("stepState", StopStates(reason).StepState).With("now", now).With("error", error).With("runId", runId)
+            .ExecuteAsync(cancellationToken);
 
     /// <summary>
     /// Ends a run whose stop request came while its executing step was finishing, as the request itself would have ended it
@@ -824,14 +877,126 @@ public sealed class RunStore(Database database)
 
     private static async Task FinishRunAsync(DbConnection connection, DbTransaction transaction, string runId, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE automation_runs SET state = @state, error = @error, finished_at = @now, updated_at = @now WHERE id = @runId",
-            new { state, error, now, runId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE automation_runs SET state = @state, error = @error, finished_at = @now, updated_at = @now WHERE id = @runId", transaction)
+            .With("state", state).With("error", error).With("now", now).With("runId", runId)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         await InsertEventAsync(connection, transaction, runId, now, EventKinds.State, null, null, $"Run {state}" + (error is null ? "" : $": {error}"), cancellationToken).ConfigureAwait(false);
     }
 
     private static Task InsertEventAsync(DbConnection connection, DbTransaction transaction, string runId, DateTimeOffset at, string kind, string? step, int? attempt, string message, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO automation_events (run_id, at, kind, step, attempt, message) VALUES (@runId, @at, @kind, @step, @attempt, @message)",
-            new { runId, at, kind, step, attempt, message }, transaction, cancellationToken: cancellationToken));
+        connection.Command("INSERT INTO automation_events (run_id, at, kind, step, attempt, message) VALUES (@runId, @at, @kind, @step, @attempt, @message)", transaction)
+            .With("runId", runId).With("at", at).With("kind", kind).With("step", step).With("attempt", attempt).With("message", message)
+            .ExecuteAsync(cancellationToken);
+
+    private static RunRow ReadRun(DbDataReader row) => new()
+    {
+        Id = row.Text("Id"),
+        Repository = row.Text("Repository"),
+        BaseBranch = row.Text("BaseBranch"),
+        Description = row.Text("Description"),
+        Agent = row.Text("Agent"),
+        Phases = row.Text("Phases"),
+        DryRun = row.Boolean("DryRun"),
+        IdempotencyKey = row.TextOrNull("IdempotencyKey"),
+        RequestHash = row.Text("RequestHash"),
+        State = row.Text("State"),
+        Error = row.TextOrNull("Error"),
+        Rerun = row.Int32("Rerun"),
+        CancelRequested = row.Boolean("CancelRequested"),
+        CancelReason = row.TextOrNull("CancelReason"),
+        BaseCommit = row.TextOrNull("BaseCommit"),
+        FeatureDir = row.TextOrNull("FeatureDir"),
+        Branch = row.TextOrNull("Branch"),
+        CreatedAt = row.Timestamp("CreatedAt"),
+        StartedAt = row.TimestampOrNull("StartedAt"),
+        FinishedAt = row.TimestampOrNull("FinishedAt"),
+        DeadlineAt = row.TimestampOrNull("DeadlineAt"),
+        UpdatedAt = row.Timestamp("UpdatedAt"),
+    };
+
+    private static StepRow ReadStep(DbDataReader row) => new()
+    {
+        RunId = row.Text("RunId"),
+        Name = row.Text("Name"),
+        Ordinal = row.Int32("Ordinal"),
+        State = row.Text("State"),
+        Attempts = row.Int32("Attempts"),
+        BudgetStart = row.Int32("BudgetStart"),
+        NotBefore = row.TimestampOrNull("NotBefore"),
+        LeaseOwner = row.TextOrNull("LeaseOwner"),
+        LeaseExpiresAt = row.TimestampOrNull("LeaseExpiresAt"),
+        StartedAt = row.TimestampOrNull("StartedAt"),
+        FinishedAt = row.TimestampOrNull("FinishedAt"),
+        Error = row.TextOrNull("Error"),
+    };
+
+    private static AttemptRow ReadAttempt(DbDataReader row) => new()
+    {
+        Id = row.Int64("Id"),
+        RunId = row.Text("RunId"),
+        Step = row.Text("Step"),
+        Number = row.Int32("Number"),
+        State = row.Text("State"),
+        Instance = row.Text("Instance"),
+        JobId = row.TextOrNull("JobId"),
+        ExitCode = row.Int32OrNull("ExitCode"),
+        Error = row.TextOrNull("Error"),
+        StartedAt = row.Timestamp("StartedAt"),
+        FinishedAt = row.TimestampOrNull("FinishedAt"),
+        JobStartedAt = row.TimestampOrNull("JobStartedAt"),
+        JobFinishedAt = row.TimestampOrNull("JobFinishedAt"),
+    };
+
+    private static EventRow ReadEvent(DbDataReader row) => new()
+    {
+        Id = row.Int64("Id"),
+        RunId = row.Text("RunId"),
+        At = row.Timestamp("At"),
+        Kind = row.Text("Kind"),
+        Step = row.TextOrNull("Step"),
+        Attempt = row.Int32OrNull("Attempt"),
+        Message = row.Text("Message"),
+    };
+
+    private static ArtifactRow ReadArtifact(DbDataReader row) => new()
+    {
+        Id = row.Int64("Id"),
+        RunId = row.Text("RunId"),
+        Step = row.TextOrNull("Step"),
+        Name = row.Text("Name"),
+        ContentType = row.Text("ContentType"),
+        Size = row.Int64("Size"),
+        Sha256 = row.Text("Sha256"),
+        CreatedAt = row.Timestamp("CreatedAt"),
+        ExpiresAt = row.Timestamp("ExpiresAt"),
+    };
+
+    private static PullRequestRow ReadPullRequest(DbDataReader row) => new()
+    {
+        Id = row.Int64("Id"),
+        RunId = row.Text("RunId"),
+        Target = row.Text("Target"),
+        Repository = row.Text("Repository"),
+        Number = row.Int64OrNull("Number"),
+        Url = row.TextOrNull("Url"),
+        BaseBranch = row.Text("BaseBranch"),
+        HeadBranch = row.Text("HeadBranch"),
+        HeadCommit = row.Text("HeadCommit"),
+        Title = row.Text("Title"),
+        Body = row.Text("Body"),
+        Draft = row.Boolean("Draft"),
+        State = row.Text("State"),
+        Files = row.Text("Files"),
+        CreatedAt = row.Timestamp("CreatedAt"),
+        UpdatedAt = row.Timestamp("UpdatedAt"),
+    };
+
+    /// <summary>The pull request's fields under the names the upsert's statements give them.</summary>
+    private static DbCommand WithPullRequest(DbCommand command, PullRequestRow pr) => command
+        .With("RunId", pr.RunId).With("Target", pr.Target).With("Repository", pr.Repository).With("Number", pr.Number).With("Url", pr.Url)
+        .With("BaseBranch", pr.BaseBranch).With("HeadBranch", pr.HeadBranch).With("HeadCommit", pr.HeadCommit).With("Title", pr.Title)
+        .With("Body", pr.Body).With("Draft", pr.Draft).With("State", pr.State).With("Files", pr.Files);
+
+    /// <summary>Reads <c>cancel_requested, cancel_reason</c>.</summary>
+    private static (bool CancelRequested, string? CancelReason) ReadStopRequest(DbDataReader row) => (row.Boolean(0), row.TextOrNull(1));
 }

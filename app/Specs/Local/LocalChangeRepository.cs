@@ -1,4 +1,4 @@
-using Dapper;
+using System.Data.Common;
 using SpecEditor.Data;
 
 namespace SpecEditor.Specs.Local;
@@ -17,27 +17,24 @@ public sealed class LocalChangeRepository(Database database)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            return await connection.Command(
                 """
                 INSERT INTO change_requests (customer, environment, kind, title, description, branch, base_commit, head_commit,
                                              author_name, author_email, state, created_at, updated_at)
                 VALUES (@Customer, @Environment, @Kind, @Title, @Description, '', @BaseCommit, NULL,
                         @AuthorName, @AuthorEmail, 'open', @Now, @Now)
                 RETURNING id
-                """,
-                new
-                {
-                    proposal.Pod.Customer,
-                    proposal.Pod.Environment,
-                    Kind = proposal.Kind.ToString().ToLowerInvariant(),
-                    proposal.Title,
-                    proposal.Description,
-                    BaseCommit = baseCommit,
-                    AuthorName = proposal.Author.Name,
-                    AuthorEmail = proposal.Author.Email,
-                    Now = now,
-                },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """)
+                .With("Customer", proposal.Pod.Customer)
+                .With("Environment", proposal.Pod.Environment)
+                .With("Kind", proposal.Kind.ToString().ToLowerInvariant())
+                .With("Title", proposal.Title)
+                .With("Description", proposal.Description)
+                .With("BaseCommit", baseCommit)
+                .With("AuthorName", proposal.Author.Name)
+                .With("AuthorEmail", proposal.Author.Email)
+                .With("Now", now)
+                .ScalarAsync<long>(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
@@ -48,63 +45,58 @@ public sealed class LocalChangeRepository(Database database)
     public async Task CompleteAsync(long id, string branch, string headCommit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE change_requests SET branch = @branch, head_commit = @headCommit, updated_at = @now WHERE id = @id",
-            new { id, branch, headCommit, now },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE change_requests SET branch = @branch, head_commit = @headCommit, updated_at = @now WHERE id = @id")
+            .With("id", id).With("branch", branch).With("headCommit", headCommit).With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(long id)
     {
         await using var connection = await database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        await connection.ExecuteAsync("DELETE FROM change_requests WHERE id = @id", new { id }).ConfigureAwait(false);
+        await connection.Command("DELETE FROM change_requests WHERE id = @id").With("id", id).ExecuteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Moves an open change to a final state; false when it was no longer open.</summary>
     public async Task<bool> FinishAsync(long id, ChangeState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE change_requests SET state = @state, updated_at = @now WHERE id = @id AND state = 'open'",
-            new { id, state = state.ToString().ToLowerInvariant(), now },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.Command("UPDATE change_requests SET state = @state, updated_at = @now WHERE id = @id AND state = 'open'")
+            .With("id", id).With("state", state.ToString().ToLowerInvariant()).With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         return rows == 1;
     }
 
     public async Task<ChangeRow?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<ChangeRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM change_requests WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {Columns} FROM change_requests WHERE id = @id").With("id", id)
+            .QuerySingleOrDefaultAsync(ChangeRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ChangeRow?> FindOpenAsync(PodId pod, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<ChangeRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM change_requests WHERE customer = @Customer AND environment = @Environment AND state = 'open'",
-            new { pod.Customer, pod.Environment },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {Columns} FROM change_requests WHERE customer = @Customer AND environment = @Environment AND state = 'open'")
+            .With("Customer", pod.Customer).With("Environment", pod.Environment)
+            .QuerySingleOrDefaultAsync(ChangeRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ChangeRow>> ListAsync(ChangeState? state, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var sql = state is null
-            ? $"SELECT {Columns} FROM change_requests ORDER BY id DESC LIMIT @limit"
-            : $"SELECT {Columns} FROM change_requests WHERE state = @state ORDER BY id DESC LIMIT @limit";
-        var rows = await connection.QueryAsync<ChangeRow>(new CommandDefinition(
-            sql, new { state = state?.ToString().ToLowerInvariant(), limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.AsList();
+        var command = state is null
+            ? connection.Command($"SELECT {Columns} FROM change_requests ORDER BY id DESC LIMIT @limit")
+            : connection.Command($"SELECT {Columns} FROM change_requests WHERE state = @state ORDER BY id DESC LIMIT @limit")
+                .With("state", state.Value.ToString().ToLowerInvariant());
+        return await command.With("limit", limit).QueryAsync(ChangeRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Open rows whose branch was never written: left behind by a crash between the insert and the commit.</summary>
     public async Task<IReadOnlyList<ChangeRow>> ListUnfinishedAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<ChangeRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM change_requests WHERE state = 'open' AND head_commit IS NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.AsList();
+        return await connection.Command($"SELECT {Columns} FROM change_requests WHERE state = 'open' AND head_commit IS NULL")
+            .QueryAsync(ChangeRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     public sealed class ChangeRow
@@ -151,5 +143,23 @@ public sealed class LocalChangeRepository(Database database)
             UpdatedAt,
             Enum.Parse<ChangeState>(State, ignoreCase: true),
             ExternalUrl: null);
+
+        internal static ChangeRow Read(DbDataReader row) => new()
+        {
+            Id = row.Int64("Id"),
+            Customer = row.Text("Customer"),
+            Environment = row.Text("Environment"),
+            Kind = row.Text("Kind"),
+            Title = row.Text("Title"),
+            Description = row.Text("Description"),
+            Branch = row.Text("Branch"),
+            BaseCommit = row.Text("BaseCommit"),
+            HeadCommit = row.TextOrNull("HeadCommit"),
+            AuthorName = row.Text("AuthorName"),
+            AuthorEmail = row.Text("AuthorEmail"),
+            State = row.Text("State"),
+            CreatedAt = row.Timestamp("CreatedAt"),
+            UpdatedAt = row.Timestamp("UpdatedAt"),
+        };
     }
 }

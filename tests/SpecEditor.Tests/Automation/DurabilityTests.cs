@@ -1,5 +1,5 @@
-using Dapper;
 using Npgsql;
+using SpecEditor.Data;
 using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Automation;
@@ -73,13 +73,15 @@ public sealed class DurabilityTests(PostgresServer postgres)
 
         Assert.All(runs, run => Assert.True(run.State == "succeeded", $"{run.Id}: {run.State} {run.Error}"));
         await using var connection = new NpgsqlConnection(new SpecEditor.Data.DatabaseSettings { Url = database }.ConnectionString());
-        var perStep = (await connection.QueryAsync<(string RunId, string Step, long Count)>("SELECT run_id, step, COUNT(*) FROM automation_attempts GROUP BY run_id, step")).ToArray();
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        var perStep = (await connection.Command("SELECT run_id, step, COUNT(*) FROM automation_attempts GROUP BY run_id, step")
+            .QueryAsync(row => (RunId: row.Text(0), Step: row.Text(1), Count: row.Int64(2)), TestContext.Current.CancellationToken)).ToArray();
         Assert.Equal(6 * 5, perStep.Length);
         Assert.All(perStep, row => Assert.True(row.Count == 1, $"{row.RunId} {row.Step} ran {row.Count} times"));
-        var jobsStarted = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM automation_events WHERE message LIKE 'Started docker job%'");
+        var jobsStarted = await connection.Command("SELECT COUNT(*) FROM automation_events WHERE message LIKE 'Started docker job%'").ScalarAsync<long>(TestContext.Current.CancellationToken);
         Assert.Equal(6 * 3, jobsStarted);
         // Both replicas poll the same queue; which one wins each step is up to timing, so only who may hold them is asserted.
-        var instances = (await connection.QueryAsync<string>("SELECT DISTINCT instance FROM automation_attempts")).ToHashSet();
+        var instances = (await connection.Command("SELECT DISTINCT instance FROM automation_attempts").QueryAsync(row => row.Text(0), TestContext.Current.CancellationToken)).ToHashSet();
         Assert.Subset(new HashSet<string> { "replica-a", "replica-b" }, instances);
 
         // Never more than two runs of the same repository at once (the cap holds across instances).

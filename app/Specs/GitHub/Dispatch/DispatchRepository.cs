@@ -1,4 +1,4 @@
-using Dapper;
+using System.Data.Common;
 using SpecEditor.Data;
 
 namespace SpecEditor.Specs.GitHub;
@@ -18,16 +18,30 @@ public sealed class DispatchRepository(Database database)
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            return await connection.Command(
                 """
                 INSERT INTO github_dispatches (customer, environment, kind, title, description, path, branch, base_commit, head_commit,
                                                before_blob, after_blob, author_login, workflow, state, created_at, updated_at)
                 VALUES (@Customer, @Environment, @Kind, @Title, @Description, @Path, @Branch, @BaseCommit, @HeadCommit,
                         @BeforeBlob, @AfterBlob, @AuthorLogin, @Workflow, 'open', @CreatedAt, @UpdatedAt)
                 RETURNING id
-                """,
-                row,
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+                """)
+                .With("Customer", row.Customer)
+                .With("Environment", row.Environment)
+                .With("Kind", row.Kind)
+                .With("Title", row.Title)
+                .With("Description", row.Description)
+                .With("Path", row.Path)
+                .With("Branch", row.Branch)
+                .With("BaseCommit", row.BaseCommit)
+                .With("HeadCommit", row.HeadCommit)
+                .With("BeforeBlob", row.BeforeBlob)
+                .With("AfterBlob", row.AfterBlob)
+                .With("AuthorLogin", row.AuthorLogin)
+                .With("Workflow", row.Workflow)
+                .With("CreatedAt", row.CreatedAt)
+                .With("UpdatedAt", row.UpdatedAt)
+                .ScalarAsync<long>(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Database.IsUniqueViolation(ex))
         {
@@ -38,60 +52,56 @@ public sealed class DispatchRepository(Database database)
     public async Task SetRunAsync(long id, long? runId, string runUrl, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE github_dispatches SET run_id = @runId, run_url = @runUrl, updated_at = @now WHERE id = @id",
-            new { id, runId, runUrl, now },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE github_dispatches SET run_id = @runId, run_url = @runUrl, updated_at = @now WHERE id = @id")
+            .With("id", id).With("runId", runId).With("runUrl", runUrl).With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task UpdateRunStateAsync(long id, string? status, string? conclusion, string state, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE github_dispatches SET run_status = @status, run_conclusion = @conclusion, state = @state, updated_at = @now WHERE id = @id",
-            new { id, status, conclusion, state, now },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.Command("UPDATE github_dispatches SET run_status = @status, run_conclusion = @conclusion, state = @state, updated_at = @now WHERE id = @id")
+            .With("id", id).With("status", status).With("conclusion", conclusion).With("state", state).With("now", now)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(long id)
     {
         await using var connection = await database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        await connection.ExecuteAsync("DELETE FROM github_dispatches WHERE id = @id", new { id }).ConfigureAwait(false);
+        await connection.Command("DELETE FROM github_dispatches WHERE id = @id").With("id", id).ExecuteAsync().ConfigureAwait(false);
     }
 
     public async Task<DispatchRow?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<DispatchRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM github_dispatches WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {Columns} FROM github_dispatches WHERE id = @id").With("id", id)
+            .QuerySingleOrDefaultAsync(DispatchRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DispatchRow>> ListAsync(string? state, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var sql = state is null
-            ? $"SELECT {Columns} FROM github_dispatches ORDER BY id DESC LIMIT @limit"
-            : $"SELECT {Columns} FROM github_dispatches WHERE state = @state ORDER BY id DESC LIMIT @limit";
-        return (await connection.QueryAsync<DispatchRow>(new CommandDefinition(sql, new { state, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        var command = state is null
+            ? connection.Command($"SELECT {Columns} FROM github_dispatches ORDER BY id DESC LIMIT @limit")
+            : connection.Command($"SELECT {Columns} FROM github_dispatches WHERE state = @state ORDER BY id DESC LIMIT @limit").With("state", state);
+        return await command.With("limit", limit).QueryAsync(DispatchRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The pod's dispatch still in flight, if any (at most one: the database refuses a second).</summary>
     public async Task<DispatchRow?> FindOpenAsync(PodId pod, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.QuerySingleOrDefaultAsync<DispatchRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM github_dispatches WHERE customer = @Customer AND environment = @Environment AND state = 'open'",
-            new { pod.Customer, pod.Environment },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.Command($"SELECT {Columns} FROM github_dispatches WHERE customer = @Customer AND environment = @Environment AND state = 'open'")
+            .With("Customer", pod.Customer).With("Environment", pod.Environment)
+            .QuerySingleOrDefaultAsync(DispatchRow.Read, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DispatchRow>> ListForPodAsync(PodId pod, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await connection.QueryAsync<DispatchRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM github_dispatches WHERE customer = @Customer AND environment = @Environment ORDER BY id DESC LIMIT @limit",
-            new { pod.Customer, pod.Environment, limit },
-            cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return await connection.Command($"SELECT {Columns} FROM github_dispatches WHERE customer = @Customer AND environment = @Environment ORDER BY id DESC LIMIT @limit")
+            .With("Customer", pod.Customer).With("Environment", pod.Environment).With("limit", limit)
+            .QueryAsync(DispatchRow.Read, cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -158,4 +168,29 @@ public sealed record DispatchRow
         UpdatedAt,
         Enum.Parse<ChangeState>(State, ignoreCase: true),
         RunUrl);
+
+    internal static DispatchRow Read(DbDataReader row) => new()
+    {
+        Id = row.Int64("Id"),
+        Customer = row.Text("Customer"),
+        Environment = row.Text("Environment"),
+        Kind = row.Text("Kind"),
+        Title = row.Text("Title"),
+        Description = row.Text("Description"),
+        Path = row.Text("Path"),
+        Branch = row.Text("Branch"),
+        BaseCommit = row.Text("BaseCommit"),
+        HeadCommit = row.Text("HeadCommit"),
+        BeforeBlob = row.TextOrNull("BeforeBlob"),
+        AfterBlob = row.Text("AfterBlob"),
+        AuthorLogin = row.Text("AuthorLogin"),
+        Workflow = row.Text("Workflow"),
+        RunId = row.Int64OrNull("RunId"),
+        RunUrl = row.TextOrNull("RunUrl"),
+        RunStatus = row.TextOrNull("RunStatus"),
+        RunConclusion = row.TextOrNull("RunConclusion"),
+        State = row.Text("State"),
+        CreatedAt = row.Timestamp("CreatedAt"),
+        UpdatedAt = row.Timestamp("UpdatedAt"),
+    };
 }

@@ -96,7 +96,6 @@ public sealed class AttemptLogTests
 
     private static async Task<(RunStore Store, ClaimedStep Claim)> NewAttemptAsync(TempDirectory data, CancellationToken cancellationToken)
     {
-        DapperSetup.Configure();
         var database = new Database(Options.Create(new DatabaseSettings { DataDir = data.Path }));
         await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(cancellationToken);
         var store = new RunStore(database);

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SpecEditor.Automation;
@@ -204,20 +203,20 @@ public sealed class RunStoreTests(PostgresServer postgres)
         // Stands in for a cancel's transaction: it has the run's row when admission, which read the run as queued, comes to start it.
         await using var cancel = await database.OpenAsync(cancellationToken);
         await using var transaction = await cancel.BeginTransactionAsync(cancellationToken);
-        await cancel.ExecuteAsync("SELECT 1 FROM automation_runs WHERE id = @Id FOR UPDATE", new { run.Id }, transaction);
+        await cancel.Command("SELECT 1 FROM automation_runs WHERE id = @Id FOR UPDATE", transaction).With("Id", run.Id).ExecuteAsync(cancellationToken);
         var admission = store.AdmitAsync(now, 100, 100, TimeSpan.FromHours(2), cancellationToken);
         await using (var observer = await database.OpenAsync(cancellationToken))
         {
-            while (await observer.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+            while (await observer.Command("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").ScalarAsync<long>(cancellationToken) == 0)
             {
                 Assert.False(admission.IsCompleted, "admission did not wait for the run's row");
                 await Task.Delay(20, cancellationToken);
             }
         }
 
-        await cancel.ExecuteAsync(
+        await cancel.Command(
             "UPDATE automation_runs SET state = 'cancelled', cancel_requested = TRUE, cancel_reason = 'cancelled', finished_at = @now WHERE id = @Id",
-            new { run.Id, now }, transaction);
+            transaction).With("Id", run.Id).With("now", now).ExecuteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         Assert.Empty(await admission);
@@ -269,7 +268,6 @@ public sealed class RunStoreTests(PostgresServer postgres)
         var settings = provider == "postgres"
             ? new DatabaseSettings { Url = await postgres.CreateDatabaseAsync() }
             : new DatabaseSettings { DataDir = data.Path };
-        DapperSetup.Configure();
         var database = new Database(Options.Create(settings));
         await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(TestContext.Current.CancellationToken);
         return database;
