@@ -6,8 +6,10 @@ using SpecEditor.Specs.GitHub;
 namespace SpecEditor.Automation;
 
 /// <summary>The automation engine's settings. Every duration and limit has a default that suits one app on one host.</summary>
-public sealed class AutomationSettings : ISettings
+public sealed class AutomationSettings : ISettings<AutomationSettings>
 {
+    public static void Bind(IConfiguration configuration, AutomationSettings settings) => configuration.Bind(settings);
+
     /// <summary><c>docker</c> (Docker Engine API, the default) or <c>kubernetes</c> (Jobs in the app's cluster).</summary>
     [ConfigurationKeyName("AUTOMATION_RUNNER")]
     public string Runner { get; set; } = "docker";

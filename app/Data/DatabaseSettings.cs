@@ -14,8 +14,10 @@ public enum DatabaseProvider
 /// <c>DATABASE_URL</c>: empty for SQLite in the data folder, <c>sqlite:///path/file.db</c>, or
 /// <c>postgres://user:password@host:5432/database</c> (query options such as <c>sslmode=require</c> pass through).
 /// </summary>
-public sealed class DatabaseSettings : ISettings
+public sealed class DatabaseSettings : ISettings<DatabaseSettings>
 {
+    public static void Bind(IConfiguration configuration, DatabaseSettings settings) => configuration.Bind(settings);
+
     [ConfigurationKeyName("DATABASE_URL")]
     public string? Url { get; set; }
 

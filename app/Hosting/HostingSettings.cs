@@ -3,8 +3,10 @@ using System.Net;
 namespace SpecEditor.Hosting;
 
 /// <summary>Where the app listens and keeps its data.</summary>
-public sealed class HostingSettings : ISettings
+public sealed class HostingSettings : ISettings<HostingSettings>
 {
+    public static void Bind(IConfiguration configuration, HostingSettings settings) => configuration.Bind(settings);
+
     /// <summary>Folder for the local store, the SQLite database and data-protection keys. Created on first run.</summary>
     [ConfigurationKeyName("DATA_DIR")]
     public string DataDir { get; set; } = DefaultDataDir();
@@ -27,7 +29,8 @@ public sealed class HostingSettings : ISettings
 
     public long MaxRequestBodyBytes => long.Parse(MaxRequestBytes, System.Globalization.CultureInfo.InvariantCulture);
 
-    public IPAddress Address => IPAddress.Parse(ListenAddress);
+    /// <summary>A method, not a property: the configuration binder's generated code would try to bind an <see cref="IPAddress"/> property, a type it cannot build.</summary>
+    public IPAddress ListenIPAddress() => IPAddress.Parse(ListenAddress);
 
     public IEnumerable<string> Validate()
     {
@@ -65,7 +68,7 @@ public sealed class HostingSettings : ISettings
     public string BaseUrl => PublicUrl is { Length: > 0 } url ? url.TrimEnd('/') : $"http://{ListenHost}:{Port}";
 
     /// <summary>The listen address as a URL host: "localhost" for every address, IPv6 in brackets.</summary>
-    private string ListenHost => Address switch
+    private string ListenHost => ListenIPAddress() switch
     {
         var any when any.Equals(IPAddress.Any) || any.Equals(IPAddress.IPv6Any) => "localhost",
         { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } v6 => $"[{v6}]",

@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace SpecEditor.Hosting;
 
 /// <summary>
@@ -11,6 +9,18 @@ public interface ISettings
     IEnumerable<string> Validate();
 }
 
+/// <summary>
+/// Settings that bind themselves from configuration (environment variables, by their <c>ConfigurationKeyName</c>).
+/// Each class implements <see cref="Bind"/> with a <c>configuration.Bind(settings)</c> call on its own type, which the
+/// configuration-binding source generator replaces with generated code: it cannot for a generic <c>T</c>, and Native AOT
+/// has no reflection-based binder to fall back on.
+/// </summary>
+public interface ISettings<TSelf> : ISettings
+    where TSelf : class, ISettings<TSelf>, new()
+{
+    static abstract void Bind(IConfiguration configuration, TSelf settings);
+}
+
 /// <summary>All bad settings found before the app was built, one line each.</summary>
 public sealed class InvalidSettingsException(IReadOnlyList<string> failures)
     : Exception(string.Join(Environment.NewLine, failures))
@@ -20,12 +30,12 @@ public sealed class InvalidSettingsException(IReadOnlyList<string> failures)
 
 public static class SettingsRegistration
 {
-    /// <summary>Binds <typeparamref name="T"/> from configuration (environment variables, by their <c>ConfigurationKeyName</c>); <see cref="ThrowIfInvalid"/> checks it.</summary>
-    public static IServiceCollection AddSettings<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(this IServiceCollection services, IConfiguration configuration)
-        where T : class, ISettings, new()
+    /// <summary>Binds <typeparamref name="T"/> from configuration for <c>IOptions&lt;T&gt;</c>; <see cref="ThrowIfInvalid"/> checks it.</summary>
+    public static IServiceCollection AddSettings<T>(this IServiceCollection services, IConfiguration configuration)
+        where T : class, ISettings<T>, new()
     {
-        services.AddSingleton(new SettingsType(typeof(T)));
-        services.AddOptions<T>().Bind(configuration);
+        services.AddSingleton(new SettingsBinding(typeof(T), Bind<T>));
+        services.AddOptions<T>().Configure(settings => T.Bind(configuration, settings));
         return services;
     }
 
@@ -37,10 +47,9 @@ public static class SettingsRegistration
     {
         var failures = services
             .Select(descriptor => descriptor.ImplementationInstance)
-            .OfType<SettingsType>()
-            .Select(settings => settings.Type)
-            .Distinct()
-            .SelectMany(type => ((ISettings)(configuration.Get(type) ?? Activator.CreateInstance(type)!)).Validate())
+            .OfType<SettingsBinding>()
+            .DistinctBy(binding => binding.Type)
+            .SelectMany(binding => binding.Bind(configuration).Validate())
             .Distinct()
             .ToList();
         if (failures.Count > 0)
@@ -49,5 +58,13 @@ public static class SettingsRegistration
         }
     }
 
-    private sealed record SettingsType(Type Type);
+    private static T Bind<T>(IConfiguration configuration)
+        where T : class, ISettings<T>, new()
+    {
+        var settings = new T();
+        T.Bind(configuration, settings);
+        return settings;
+    }
+
+    private sealed record SettingsBinding(Type Type, Func<IConfiguration, ISettings> Bind);
 }

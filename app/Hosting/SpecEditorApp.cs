@@ -83,7 +83,7 @@ public static class SpecEditorApp
                 var settings = hosting.Value;
                 kestrel.AddServerHeader = false;
                 kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
-                kestrel.Listen(settings.Address, settings.PortNumber);
+                kestrel.Listen(settings.ListenIPAddress(), settings.PortNumber);
             });
 
         builder.Services.AddSessionKeys();

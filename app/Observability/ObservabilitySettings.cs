@@ -4,8 +4,10 @@ using SpecEditor.Hosting;
 namespace SpecEditor.Observability;
 
 /// <summary>Metrics export: Prometheus is always at /metrics; StatsD is optional.</summary>
-public sealed class ObservabilitySettings : ISettings
+public sealed class ObservabilitySettings : ISettings<ObservabilitySettings>
 {
+    public static void Bind(IConfiguration configuration, ObservabilitySettings settings) => configuration.Bind(settings);
+
     /// <summary><c>host:port</c> of a StatsD server (UDP); empty turns StatsD export off.</summary>
     [ConfigurationKeyName("STATSD_HOST")]
     public string? StatsdHost { get; set; }

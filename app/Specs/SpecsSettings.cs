@@ -4,8 +4,10 @@ using SpecEditor.Hosting;
 namespace SpecEditor.Specs;
 
 /// <summary>Which store holds the specs, where in the repository they live, and the rules for pod names.</summary>
-public sealed partial class SpecsSettings : ISettings
+public sealed partial class SpecsSettings : ISettings<SpecsSettings>
 {
+    public static void Bind(IConfiguration configuration, SpecsSettings settings) => configuration.Bind(settings);
+
     /// <summary><c>local</c> (a git repository on disk, the default) or <c>github</c>.</summary>
     [ConfigurationKeyName("SPEC_STORE")]
     public string Store { get; set; } = "local";

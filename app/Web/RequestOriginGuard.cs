@@ -25,7 +25,7 @@ public static class RequestOriginGuard
     {
         var hosting = app.Services.GetRequiredService<IOptions<HostingSettings>>().Value;
         var publicUrl = hosting.PublicUrl is { Length: > 0 } url ? new Uri(url) : null;
-        var loopbackOnly = IPAddress.IsLoopback(hosting.Address);
+        var loopbackOnly = IPAddress.IsLoopback(hosting.ListenIPAddress());
         app.Use((context, next) =>
         {
             if (loopbackOnly && !IsAllowedHost(context.Request.Host, publicUrl))

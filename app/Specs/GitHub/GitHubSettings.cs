@@ -18,8 +18,10 @@ public enum SaveMode
 /// The GitHub store, sign-in and their limits. Secrets (<c>GH_TOKEN</c>, <c>GH_OAUTH_CLIENT_SECRET</c>) are only ever
 /// named in messages, never printed.
 /// </summary>
-public sealed partial class GitHubSettings : ISettings
+public sealed partial class GitHubSettings : ISettings<GitHubSettings>
 {
+    public static void Bind(IConfiguration configuration, GitHubSettings settings) => configuration.Bind(settings);
+
     /// <summary>Placeholders a workflow input may use: <c>{customer}</c>, <c>{branch}</c> and so on.</summary>
     public static readonly IReadOnlyList<string> InputPlaceholders =
         ["customer", "environment", "pod", "path", "branch", "commit", "base", "title", "actor", "changes"];
