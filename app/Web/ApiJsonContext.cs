@@ -10,6 +10,7 @@ namespace SpecEditor.Web;
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 [JsonSerializable(typeof(IReadOnlyList<ValidationError>))]
+[JsonSerializable(typeof(ValidationError[]))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Specs.PodListResponse))]
 [JsonSerializable(typeof(Specs.PodResponse))]

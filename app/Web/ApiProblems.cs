@@ -1,6 +1,8 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using SpecEditor.Hosting;
 using SpecEditor.Specs;
 
@@ -22,11 +24,13 @@ public static partial class ApiProblems
         var problem = Create(exception.StatusCode, exception.Code, exception.Message);
         switch (exception)
         {
+            // Extension values are serialised by their runtime type, which must be one ApiJsonContext declares: an array,
+            // not whatever list the thrower built (a collection expression's type has no name to declare).
             case InvalidSpecException invalid:
-                problem.Extensions["errors"] = invalid.Errors;
+                problem.Extensions["errors"] = invalid.Errors.ToArray();
                 break;
             case InvalidPodNameException names:
-                problem.Extensions["errors"] = names.Errors;
+                problem.Extensions["errors"] = names.Errors.ToArray();
                 break;
             case SpecConflictException conflict:
                 problem.Extensions["currentVersion"] = conflict.CurrentBlobSha;
@@ -61,7 +65,11 @@ public static partial class ApiProblems
     public static Task WriteAsync(HttpContext context, ProblemDetails problem)
     {
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
-        return context.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+
+        // The API's serializer options (ApiJsonContext in its resolver chain), not the context's own: they hold the API's
+        // escaping and null handling, so problems read like every other response.
+        var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        return context.Response.WriteAsJsonAsync(problem, (JsonTypeInfo<ProblemDetails>)options.GetTypeInfo(typeof(ProblemDetails)), "application/problem+json");
     }
 
     /// <summary>Known failures keep their status; a body over the limit is 413; anything else is a logged 500.</summary>

@@ -24,8 +24,18 @@ public static class WebRegistration
         services.AddExceptionHandler<ApiProblems.ExceptionHandler>();
         services.ConfigureHttpJsonOptions(options =>
         {
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            // Source-generated contracts only, never reflection: Native AOT has none, so a type no context declares fails
+            // the same way in the JIT build and its tests as it would published.
+            options.SerializerOptions.TypeInfoResolverChain.Clear();
+            options.SerializerOptions.TypeInfoResolverChain.Add(ApiJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Add(Automation.AutomationJsonContext.Default);
+
+            // The contexts' camelCase enum converters apply to their own options only; these options need them too.
+            foreach (var converter in ApiJsonContext.Default.Options.Converters)
+            {
+                options.SerializerOptions.Converters.Add(converter);
+            }
+
             options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
 
             // Responses are JSON, never HTML: write "→" and "'" as they are instead of \u escapes.

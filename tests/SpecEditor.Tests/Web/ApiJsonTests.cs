@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using SpecEditor.Tests.TestSupport;
+
+namespace SpecEditor.Tests.Web;
+
+/// <summary>
+/// Native AOT has no reflection-based JSON: the API's serializer options resolve only source-generated contracts, in the
+/// tests as published, so every type an endpoint reads or writes must be declared in a JsonSerializerContext.
+/// </summary>
+public sealed class ApiJsonTests
+{
+    [Fact]
+    public async Task The_api_serializer_has_no_reflection_fallback()
+    {
+        await using var app = await TestApp.StartAsync();
+        var options = app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
+        Assert.DoesNotContain(options.TypeInfoResolverChain, resolver => resolver is DefaultJsonTypeInfoResolver);
+        Assert.Throws<NotSupportedException>(() => options.GetTypeInfo(typeof(UndeclaredBody)));
+    }
+
+    [Fact]
+    public async Task Every_type_an_api_endpoint_reads_or_writes_as_json_has_a_source_generated_contract()
+    {
+        await using var app = await TestApp.StartAsync();
+        var options = app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(endpoint => endpoint.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
+            .ToList();
+
+        var types = endpoints.SelectMany(endpoint =>
+                endpoint.Metadata.OfType<IProducesResponseTypeMetadata>()
+                    .Where(produces => produces.ContentTypes.Any(type => type.Contains("json", StringComparison.Ordinal)))
+                    .Select(produces => produces.Type)
+                    .Concat(endpoint.Metadata.OfType<IAcceptsMetadata>().Select(accepts => accepts.RequestType))
+                    .OfType<Type>()
+                    .Where(type => type != typeof(void))
+                    .Select(type => (Endpoint: endpoint.DisplayName, Type: type)))
+            .ToList();
+
+        Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} API endpoints found");
+        Assert.Contains(types, t => t.Type == typeof(SpecEditor.Automation.RunResponse));
+        Assert.Contains(types, t => t.Type == typeof(SpecEditor.Specs.EditRequest));
+        foreach (var (endpoint, type) in types)
+        {
+            var error = Record.Exception(() => options.GetTypeInfo(type));
+            Assert.True(error is null, $"{endpoint}: {type} has no source-generated JSON contract ({error?.Message})");
+        }
+    }
+
+    private sealed record UndeclaredBody(string Name);
+}
