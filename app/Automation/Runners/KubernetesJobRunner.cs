@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -295,8 +296,10 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     /// </summary>
     private async Task GiveSecretToJobAsync(string name, V1Job job)
     {
-        var owner = new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = job.Metadata.Name, Uid = job.Metadata.Uid };
-        var patch = new V1Patch(new V1Secret { Metadata = new V1ObjectMeta { OwnerReferences = [owner] } }, V1Patch.PatchType.MergePatch);
+        // Written as JSON text: the AOT build of the client sends only string patches (it serialises no arbitrary objects).
+        var owner = new JsonObject { ["apiVersion"] = "batch/v1", ["kind"] = "Job", ["name"] = job.Metadata.Name, ["uid"] = job.Metadata.Uid };
+        var body = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(owner) } };
+        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch);
         try
         {
             // Not cancellable: the Job exists now, and the caller must get its id to remove it, whatever happens to the step.
