@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
@@ -49,6 +51,20 @@ public sealed class ApiJsonTests
             var error = Record.Exception(() => options.GetTypeInfo(type));
             Assert.True(error is null, $"{endpoint}: {type} has no source-generated JSON contract ({error?.Message})");
         }
+    }
+
+    [Fact]
+    public async Task Problems_are_written_with_the_apis_escaping_and_their_errors_as_arrays()
+    {
+        await using var app = await TestApp.StartAsync();
+
+        using var unreadable = await app.Client.PostAsync("/api/pods/acme/dev/preview", new StringContent("{nope", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        using var invalid = await app.Client.PostAsync("/api/pods/acme/dev/preview", new StringContent("""{"version":"not-a-blob-id","values":{}}""", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("application/problem+json", unreadable.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("matches the API's OpenAPI document", await unreadable.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(await invalid.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("version", Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray()).GetProperty("path").GetString());
     }
 
     private sealed record UndeclaredBody(string Name);
