@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # TEST STAND-INS for the container images that app/Dockerfile and app/compose.yaml name but that this machine cannot pull
 # (no container registry is reachable here). Users, and CI anywhere with registry access, pull the real images:
-#   mcr.microsoft.com/dotnet/sdk:10.0, mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled, hashicorp/http-echo.
+#   mcr.microsoft.com/dotnet/sdk:10.0-noble-aot, mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled, hashicorp/http-echo.
 # The stand-ins are tagged with those exact names so the tests build and run the UNMODIFIED Dockerfile and compose file.
 #
-#   sdk stand-in           a Debian minbase root filesystem (debootstrap) + this machine's .NET installation (/usr/share/dotnet)
-#                          + a NuGet packages folder (/root/.nuget/packages) seeded with exactly what the Dockerfile's
+#   sdk stand-in           a Debian minbase root filesystem (debootstrap) with the C toolchain Native AOT links with (gcc,
+#                          libc6-dev, zlib1g-dev; the real -aot image has clang) + this machine's .NET installation
+#                          (/usr/share/dotnet) + a NuGet packages folder (/root/.nuget/packages) seeded with exactly what the Dockerfile's
 #                          `dotnet restore` needs, so the image builds offline (`docker build --network none`).
 #   runtime-deps stand-in  what a chiseled runtime-deps image holds: the shared libraries of libc6, libgcc-s1, libstdc++6,
 #                          libssl3 and zlib1g, the CA bundle, /tmp and the 'app' user (UID 1654). No shell, no package manager.
@@ -23,8 +24,9 @@ suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 hash_label=dev.spec-editor.stand-in.hash
 runtime_packages=(libc6 libgcc-s1 libstdc++6 libssl3 zlib1g)
-# What debootstrap adds to minbase: the .NET SDK's dependencies (ICU for its globalization) and the runtime packages.
-debootstrap_include=ca-certificates,libicu72,libssl3,zlib1g,libstdc++6
+# What debootstrap adds to minbase: the .NET SDK's dependencies (ICU for its globalization), the native toolchain the
+# Native AOT publish links the executable with, and the runtime packages.
+debootstrap_include=ca-certificates,libicu72,libssl3,zlib1g,libstdc++6,gcc,libc6-dev,zlib1g-dev
 mkdir -p "$cache"
 
 log() { printf '== %s\n' "$*"; }
