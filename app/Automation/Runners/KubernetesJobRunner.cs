@@ -1,10 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Options;
+using SpecEditor.Automation.Runners.Kubernetes;
 
 namespace SpecEditor.Automation.Runners;
 
@@ -21,7 +19,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
     private readonly AutomationSettings _settings;
     private readonly ILogger<KubernetesJobRunner> _logger;
-    private readonly Lazy<Kubernetes> _client;
+    private readonly Lazy<KubernetesApi> _client;
     private readonly string _scope;
 
     public KubernetesJobRunner(IOptions<AutomationSettings> settings, Engine.AutomationInstance instance, ILogger<KubernetesJobRunner> logger)
@@ -29,12 +27,12 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         _settings = settings.Value;
         _scope = instance.Scope;
         _logger = logger;
-        _client = new Lazy<Kubernetes>(() => new Kubernetes(Configuration(_settings)));
+        _client = new Lazy<KubernetesApi>(() => new KubernetesApi(KubernetesConnection.Resolve(_settings.KubernetesApiUrl)));
     }
 
     public string Kind => "kubernetes";
 
-    private Kubernetes Client => _client.Value;
+    private KubernetesApi Client => _client.Value;
 
     private string Namespace => _settings.KubernetesNamespace;
 
@@ -50,7 +48,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
             Data = spec.Environment.Where(e => secretNames.Contains(e.Key)).ToDictionary(e => e.Key, e => Encoding.UTF8.GetBytes(e.Value)),
         };
         await CreateReplacingAsync(
-            () => Client.CoreV1.CreateNamespacedSecretAsync(secret, Namespace, cancellationToken: cancellationToken),
+            () => Client.CreateSecretAsync(Namespace, secret, cancellationToken),
             () => DeleteSecretAsync(name, cancellationToken)).ConfigureAwait(false);
 
         var (uid, gid) = ParseUser(spec.User);
@@ -90,15 +88,15 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
                                     : new V1EnvVar { Name = e.Key, Value = e.Value }).ToList(),
                                 Resources = new V1ResourceRequirements
                                 {
-                                    Limits = new Dictionary<string, ResourceQuantity>
+                                    Limits = new Dictionary<string, string>
                                     {
-                                        ["memory"] = new(spec.MemoryBytes.ToString(CultureInfo.InvariantCulture)),
-                                        ["cpu"] = new($"{(long)(spec.Cpus * 1000)}m"),
+                                        ["memory"] = spec.MemoryBytes.ToString(CultureInfo.InvariantCulture),
+                                        ["cpu"] = $"{(long)(spec.Cpus * 1000)}m",
                                     },
-                                    Requests = new Dictionary<string, ResourceQuantity>
+                                    Requests = new Dictionary<string, string>
                                     {
-                                        ["memory"] = new(spec.MemoryBytes.ToString(CultureInfo.InvariantCulture)),
-                                        ["cpu"] = new($"{(long)(spec.Cpus * 1000)}m"),
+                                        ["memory"] = spec.MemoryBytes.ToString(CultureInfo.InvariantCulture),
+                                        ["cpu"] = $"{(long)(spec.Cpus * 1000)}m",
                                     },
                                 },
                                 SecurityContext = new V1SecurityContext
@@ -118,7 +116,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
                         Volumes =
                         [
                             new V1Volume { Name = "workspace", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = _settings.KubernetesWorkspaceClaim } },
-                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("256Mi") } },
+                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = "256Mi" } },
                         ],
                     },
                 },
@@ -129,7 +127,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         try
         {
             created = await CreateReplacingAsync(
-                () => Client.BatchV1.CreateNamespacedJobAsync(job, Namespace, cancellationToken: cancellationToken),
+                () => Client.CreateJobAsync(Namespace, job, cancellationToken),
                 () => DeleteJobAsync(name, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -146,9 +144,9 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
                 LogSecretLeft(_logger, name, deleteFailure.Message);
             }
 
-            if (ex is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.Forbidden } refused)
+            if (ex is KubernetesApiException { StatusCode: HttpStatusCode.UnprocessableEntity or HttpStatusCode.Forbidden } refused)
             {
-                throw new PermanentStepException($"Kubernetes refused the job ({(int)refused.Response.StatusCode}): {refused.Response.Content}", ex);
+                throw new PermanentStepException($"Kubernetes refused the job ({(int)refused.StatusCode}): {refused.Body}", ex);
             }
 
             throw;
@@ -173,20 +171,21 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     {
         var selector = $"{Labels.App}={_scope}";
         var jobs = await ListAsync(selector, cancellationToken).ConfigureAwait(false);
-        var secrets = await Client.CoreV1.ListNamespacedSecretAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var secrets = await Client.ListSecretsAsync(Namespace, selector, cancellationToken).ConfigureAwait(false);
         var jobNames = jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         var leftovers = secrets.Items
-            .Where(s => !jobNames.Contains(s.Metadata.Name))
-            .Select(s => (Secret: s, Key: Labels.Parse(s.Metadata.Labels)))
+            .Where(s => s.Metadata?.Name is { } name && !jobNames.Contains(name))
+            .Select(s => (Secret: s, Key: Labels.Parse(s.Metadata!.Labels)))
             .Where(s => s.Key is not null)
-            .Select(s => new JobInfo(s.Secret.Metadata.Name, s.Key!, s.Secret.Metadata.Labels.TryGetValue(Labels.Instance, out var instance) ? instance : null, Running: false));
+            .Select(s => new JobInfo(s.Secret.Metadata!.Name!, s.Key!, s.Secret.Metadata.Labels!.TryGetValue(Labels.Instance, out var instance) ? instance : null, Running: false));
         return [.. jobs, .. leftovers];
     }
 
     public async Task<JobResult> WaitAsync(string jobId, Func<OutputChannel, string, ValueTask> onLine, CancellationToken cancellationToken)
     {
         var pod = await WaitForPodAsync(jobId, cancellationToken).ConfigureAwait(false);
-        using (var logs = await Client.CoreV1.ReadNamespacedPodLogAsync(pod, Namespace, container: "agent", follow: true, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var logs = await Client.FollowPodLogAsync(Namespace, pod, "agent", cancellationToken).ConfigureAwait(false);
+        await using (logs.ConfigureAwait(false))
         {
             // Kubernetes merges a container's stdout and stderr into one log.
             var lines = new LineSplitter(OutputChannel.StdOut, onLine);
@@ -202,14 +201,14 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
 
         while (true)
         {
-            var job = await Client.BatchV1.ReadNamespacedJobAsync(jobId, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (job.Status?.Succeeded > 0 || job.Status?.Failed > 0)
+            var job = await Client.ReadJobAsync(Namespace, jobId, cancellationToken).ConfigureAwait(false);
+            if (job.Status is { } status && (status.Succeeded > 0 || status.Failed > 0))
             {
-                var podStatus = (await Client.CoreV1.ReadNamespacedPodAsync(pod, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false)).Status;
+                var podStatus = (await Client.ReadPodAsync(Namespace, pod, cancellationToken).ConfigureAwait(false)).Status;
                 var terminated = podStatus?.ContainerStatuses?.FirstOrDefault(c => c.Name == "agent")?.State?.Terminated;
-                var exitCode = terminated?.ExitCode ?? (job.Status.Succeeded > 0 ? 0 : 1);
+                var exitCode = terminated?.ExitCode ?? (status.Succeeded > 0 ? 0 : 1);
                 var problem = terminated?.Reason is "OOMKilled" ? "the job ran out of memory (OOM-killed)" : null;
-                return new JobResult(exitCode, ToOffset(terminated?.StartedAt ?? job.Status.StartTime), ToOffset(terminated?.FinishedAt ?? job.Status.CompletionTime), problem);
+                return new JobResult(exitCode, terminated?.StartedAt ?? status.StartTime, terminated?.FinishedAt ?? status.CompletionTime, problem);
             }
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
@@ -230,20 +229,14 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         }
     }
 
-    internal static KubernetesClientConfiguration Configuration(AutomationSettings settings) =>
-        settings.KubernetesApiUrl is { Length: > 0 } url
-            ? new KubernetesClientConfiguration { Host = url }
-            : KubernetesClientConfiguration.IsInCluster()
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile();
-
     private async Task<IReadOnlyList<JobInfo>> ListAsync(string selector, CancellationToken cancellationToken)
     {
-        var jobs = await Client.BatchV1.ListNamespacedJobAsync(Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var jobs = await Client.ListJobsAsync(Namespace, selector, cancellationToken).ConfigureAwait(false);
         return jobs.Items
-            .Select(j => (Job: j, Key: Labels.Parse(j.Metadata.Labels)))
+            .Where(j => j.Metadata?.Name is not null)
+            .Select(j => (Job: j, Key: Labels.Parse(j.Metadata!.Labels)))
             .Where(j => j.Key is not null)
-            .Select(j => new JobInfo(j.Job.Metadata.Name, j.Key!, j.Job.Metadata.Labels.TryGetValue(Labels.Instance, out var instance) ? instance : null, j.Job.Status?.Active > 0))
+            .Select(j => new JobInfo(j.Job.Metadata!.Name!, j.Key!, j.Job.Metadata.Labels!.TryGetValue(Labels.Instance, out var instance) ? instance : null, j.Job.Status?.Active > 0))
             .ToArray();
     }
 
@@ -251,11 +244,11 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     {
         while (true)
         {
-            var pods = await Client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: $"job-name={jobId}", cancellationToken: cancellationToken).ConfigureAwait(false);
-            var pod = pods.Items.FirstOrDefault(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed");
+            var pods = await Client.ListPodsAsync(Namespace, $"job-name={jobId}", cancellationToken).ConfigureAwait(false);
+            var pod = pods.Items.FirstOrDefault(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed" && p.Metadata?.Name is not null);
             if (pod is not null)
             {
-                return pod.Metadata.Name;
+                return pod.Metadata!.Name!;
             }
 
             var waiting = pods.Items.SelectMany(p => p.Status?.ContainerStatuses ?? []).Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is "ErrImagePull" or "ImagePullBackOff" or "InvalidImageName" or "CreateContainerConfigError");
@@ -272,9 +265,9 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     {
         try
         {
-            await Client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Client.DeleteJobAsync(Namespace, name, "Background", cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (KubernetesApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
         }
     }
@@ -283,9 +276,9 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     {
         try
         {
-            await Client.CoreV1.DeleteNamespacedSecretAsync(name, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Client.DeleteSecretAsync(Namespace, name, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (KubernetesApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
         }
     }
@@ -296,16 +289,16 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
     /// </summary>
     private async Task GiveSecretToJobAsync(string name, V1Job job)
     {
-        // Written as JSON text: the AOT build of the client sends only string patches (it serialises no arbitrary objects).
-        var owner = new JsonObject { ["apiVersion"] = "batch/v1", ["kind"] = "Job", ["name"] = job.Metadata.Name, ["uid"] = job.Metadata.Uid };
-        var body = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(owner) } };
-        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch);
+        var patch = new V1Secret
+        {
+            Metadata = new V1ObjectMeta { OwnerReferences = [new V1OwnerReference { ApiVersion = "batch/v1", Kind = "Job", Name = job.Metadata?.Name, Uid = job.Metadata?.Uid }] },
+        };
         try
         {
             // Not cancellable: the Job exists now, and the caller must get its id to remove it, whatever happens to the step.
-            await Client.CoreV1.PatchNamespacedSecretAsync(patch, name, Namespace, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            await Client.MergePatchSecretAsync(Namespace, name, patch, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or TimeoutException)
         {
             // The job runs all the same; the step's cleanup or else the orphan sweep deletes the Secret.
             LogSecretNotOwned(_logger, name, ex.Message);
@@ -318,7 +311,7 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         {
             return await create().ConfigureAwait(false);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        catch (KubernetesApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {
             // Left by an earlier try of this very attempt before the app stopped.
             await delete().ConfigureAwait(false);
@@ -342,8 +335,6 @@ public sealed partial class KubernetesJobRunner : IJobRunner, IDisposable
         var clean = new string(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray()).Trim('-', '_', '.');
         return clean.Length > 63 ? clean[..63].TrimEnd('-', '_', '.') : clean;
     }
-
-    private static DateTimeOffset? ToOffset(DateTime? time) => time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created Kubernetes job {Job} for run {RunId} {Step} attempt {Attempt}")]
     private static partial void LogStarted(ILogger logger, string job, string runId, string step, int attempt);
