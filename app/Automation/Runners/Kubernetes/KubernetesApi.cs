@@ -71,11 +71,12 @@ internal sealed class KubernetesApi : IDisposable
     /// </summary>
     public async Task<Stream> FollowPodLogAsync(string ns, string name, string container, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Get, $"api/v1/namespaces/{Escape(ns)}/pods/{Escape(name)}/log?container={Escape(container)}&follow=true", null);
+        var path = $"api/v1/namespaces/{Escape(ns)}/pods/{Escape(name)}/log?container={Escape(container)}&follow=true";
+        using var request = Request(HttpMethod.Get, path, null);
         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         try
         {
-            await EnsureSuccessAsync(request, response, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(request.Method, path, response, cancellationToken).ConfigureAwait(false);
             return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -95,7 +96,7 @@ internal sealed class KubernetesApi : IDisposable
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            await EnsureSuccessAsync(request, response, timeout.Token).ConfigureAwait(false);
+            await EnsureSuccessAsync(method, path, response, timeout.Token).ConfigureAwait(false);
             var content = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             await using (content.ConfigureAwait(false))
             {
@@ -121,12 +122,12 @@ internal sealed class KubernetesApi : IDisposable
         return request;
     }
 
-    private static async Task EnsureSuccessAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task EnsureSuccessAsync(HttpMethod method, string path, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new KubernetesApiException(request.Method, request.RequestUri!.OriginalString, response.StatusCode, body);
+            throw new KubernetesApiException(method, path, response.StatusCode, body);
         }
     }
 

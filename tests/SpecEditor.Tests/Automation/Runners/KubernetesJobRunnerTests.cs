@@ -112,6 +112,23 @@ public sealed class KubernetesJobRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_the_cluster_refuses_fails_its_step_at_once_quoting_the_answer()
+    {
+        await using var kubernetes = await FakeKubernetes.StartAsync();
+        kubernetes.JobCreateStatus = 422;
+        await using var app = await StartAppAsync(kubernetes, new() { ["AUTOMATION_MAX_ATTEMPTS"] = "3" });
+
+        var run = await AutomationHarness.WaitAsync(app.Client, (await AutomationHarness.SubmitAsync(app.Client, "The cluster refuses", dryRun: true)).Id, seconds: 60);
+
+        // A refusal is permanent: no second attempt, and the error quotes the API server's Status.
+        Assert.Equal("failed", run.State);
+        Assert.Single(run.Steps!.Single(s => s.Name == "specify").AttemptHistory);
+        Assert.Contains("Kubernetes refused the job (422)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("the fake refuses", run.Error, StringComparison.Ordinal);
+        Assert.Empty(kubernetes.Secrets);
+    }
+
+    [Fact]
     public async Task A_jobs_secret_is_owned_by_the_job_so_kubernetes_deletes_it_with_the_job_even_when_its_own_delete_fails()
     {
         await using var kubernetes = await FakeKubernetes.StartAsync();
