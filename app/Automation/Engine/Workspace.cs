@@ -149,8 +149,14 @@ public sealed partial class Workspace(IOptions<AutomationSettings> settings, IOp
         Commands.Stage(repo, "*");
         var baseTree = repo.Lookup<LibGit2Sharp.Commit>(baseCommit).Tree;
         var tree = repo.ObjectDatabase.CreateTree(repo.Index);
-        var patch = repo.Diff.Compare<Patch>(baseTree, tree);
-        var files = patch.Select(p => new ChangedFile(p.Path, p.Status.ToString().ToLowerInvariant(), p.LinesAdded, p.LinesDeleted)).ToArray();
+        // Status from the tree changes, line counts from the patch statistics. Not Compare<Patch>: it prints the patch
+        // through libgit2's per-line callback, which receives no hunk for header lines, and the Native AOT marshaller
+        // throws on that null instead of passing it on (the process dies, since it throws inside a native callback).
+        var stats = repo.Diff.Compare<PatchStats>(baseTree, tree);
+        var files = repo.Diff.Compare<TreeChanges>(baseTree, tree)
+            .Select(change => (change, lines: stats[change.Path]))
+            .Select(c => new ChangedFile(c.change.Path, c.change.Status.ToString().ToLowerInvariant(), c.lines?.LinesAdded ?? 0, c.lines?.LinesDeleted ?? 0))
+            .ToArray();
         if (files.Length == 0)
         {
             throw new PermanentStepException("the phases changed nothing in the repository; there is nothing to publish");

@@ -60,6 +60,22 @@ public sealed class WorkspaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_lists_each_changed_file_with_its_status_and_line_counts()
+    {
+        var workspace = NewWorkspace();
+        var (baseCommit, featureDir) = await workspace.CloneAsync("run1", SeedRepository(), "main", "A feature", null, openToJobUser: false, TestContext.Current.CancellationToken);
+        var root = workspace.PathOf("run1");
+        await File.WriteAllTextAsync(Path.Combine(root, "README.md"), "# specs\nmore\nand more\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(root, featureDir, "spec.md"), "# spec\n\nbody\n", TestContext.Current.CancellationToken);
+
+        var commit = workspace.Commit("run1", baseCommit, "speckit/test", "spec\n", new Signature("Test", "test@example.com", DateTimeOffset.UtcNow), _ => { });
+
+        Assert.Equal(
+            [new ChangedFile("README.md", "modified", 2, 0), new ChangedFile($"{featureDir}/spec.md", "added", 3, 0)],
+            commit.Files.OrderBy(f => f.Path, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_push_reaches_a_remote_that_answers_and_gives_up_on_one_that_never_does_when_cancelled()
     {
         using var remote = new SilentRemote();
