@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using SpecEditor.Container.Tests.Support;
 using SpecEditor.GitHubFake;
 
@@ -12,7 +11,7 @@ namespace SpecEditor.Container.Tests;
 /// time: the server-rendered pages and their forms, JSON in and out, the OpenAPI document, the GitHub client against the
 /// fake GitHub (sign-in, reads, a saved change), and PostgreSQL.
 /// </summary>
-public sealed partial class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
+public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
 {
     private readonly TempDirectory _folder = new("spec-editor-shipped");
     private readonly PostgresServer _postgres = new();
@@ -40,13 +39,13 @@ public sealed partial class ShippedBinaryTests(SpecEditorImage image) : IAsyncLi
         using var browser = app.Browser();
 
         Assert.Contains("href=\"/pods/acme/prd\"", await GetPageAsync(browser, "/"), StringComparison.Ordinal);
-        var form = Form(await GetPageAsync(browser, "/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync(browser, "/pods/acme/dev"), "edit-form");
         form["f:spec.compute.instance_type"] = "t3.large";
         var preview = await PostAsync(browser, "/pods/acme/dev?handler=Preview", form);
         Assert.Equal(HttpStatusCode.OK, preview.Status);
         Assert.Contains("+    instance_type: t3.large", WebUtility.HtmlDecode(preview.Html), StringComparison.Ordinal);
 
-        var confirm = Form(preview.Html, "preview");
+        var confirm = HtmlForm.Read(preview.Html, "preview");
         confirm["Message"] = "Scale acme dev";
         var submitted = await PostAsync(browser, "/pods/acme/dev?handler=Submit", confirm);
         Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
@@ -188,46 +187,4 @@ public sealed partial class ShippedBinaryTests(SpecEditorImage image) : IAsyncLi
         using var response = await browser.PostAsync(path, content, Cancel);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(Cancel), response.Headers.Location?.ToString());
     }
-
-    /// <summary>The inputs a browser would post for the form marked with the test id (unticked checkboxes left out).</summary>
-    private static Dictionary<string, string> Form(string html, string testId)
-    {
-        var start = html.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"no form {testId} on the page");
-        var formStart = html.LastIndexOf("<form", start, StringComparison.Ordinal);
-        var body = html[formStart..html.IndexOf("</form>", start, StringComparison.Ordinal)];
-        var values = new Dictionary<string, string>();
-        foreach (Match input in InputPattern().Matches(body))
-        {
-            var tag = input.Value;
-            var name = WebUtility.HtmlDecode(Attribute(tag, "name") ?? "");
-            if (name.Length > 0 && (!tag.Contains("type=\"checkbox\"", StringComparison.Ordinal) || tag.Contains("checked", StringComparison.Ordinal)))
-            {
-                values[name] = WebUtility.HtmlDecode(Attribute(tag, "value") ?? "");
-            }
-        }
-
-        foreach (Match select in SelectPattern().Matches(body))
-        {
-            var selected = SelectedPattern().Match(select.Groups["options"].Value);
-            values[WebUtility.HtmlDecode(select.Groups["name"].Value)] = selected.Success ? WebUtility.HtmlDecode(selected.Groups["value"].Value) : "";
-        }
-
-        return values;
-    }
-
-    private static string? Attribute(string tag, string name)
-    {
-        var match = Regex.Match(tag, $"\\s{name}=\"(?<v>[^\"]*)\"");
-        return match.Success ? match.Groups["v"].Value : null;
-    }
-
-    [GeneratedRegex("<input[^>]*>")]
-    private static partial Regex InputPattern();
-
-    [GeneratedRegex("<select[^>]*name=\"(?<name>[^\"]+)\"[^>]*>(?<options>.*?)</select>", RegexOptions.Singleline)]
-    private static partial Regex SelectPattern();
-
-    [GeneratedRegex("<option value=\"(?<value>[^\"]*)\" selected=\"selected\"")]
-    private static partial Regex SelectedPattern();
 }

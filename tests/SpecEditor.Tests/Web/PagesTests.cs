@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using SpecEditor.Tests.TestSupport;
 
 namespace SpecEditor.Tests.Web;
@@ -7,7 +6,7 @@ namespace SpecEditor.Tests.Web;
 /// <summary>
 /// The server-rendered pages as a browser without JavaScript uses them: plain GETs and form posts with the antiforgery token.
 /// </summary>
-public sealed partial class PagesTests : IAsyncLifetime
+public sealed class PagesTests : IAsyncLifetime
 {
     private const string WithoutWaf = "metadata:\n  customer: acme\n  environment: dev\nspec:\n  compute:\n    instance_name: acme-dev-app\n    instance_type: t3.small\n";
     private TestApp _app = null!;
@@ -39,14 +38,14 @@ public sealed partial class PagesTests : IAsyncLifetime
     public async Task Editing_a_pod_without_javascript_previews_the_diff_then_submits_a_change()
     {
         var page = await GetPageAsync("/pods/acme/dev");
-        var form = Form(page, "edit-form");
+        var form = HtmlForm.Read(page, "edit-form");
 
         form["f:spec.compute.instance_type"] = "t3.large";
         var preview = await PostAsync("/pods/acme/dev?handler=Preview", form);
         Assert.Equal(HttpStatusCode.OK, preview.Status);
         Assert.Contains("+    instance_type: t3.large", WebUtility.HtmlDecode(preview.Html), StringComparison.Ordinal);
 
-        var confirm = Form(preview.Html, "preview");
+        var confirm = HtmlForm.Read(preview.Html, "preview");
         confirm["Message"] = "Scale acme dev";
         var submitted = await PostAsync("/pods/acme/dev?handler=Submit", confirm);
         Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
@@ -63,7 +62,7 @@ public sealed partial class PagesTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_values_come_back_on_the_form_with_the_rule_next_to_the_field()
     {
-        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/acme/dev"), "edit-form");
         form["f:spec.compute.instance_name"] = "Not Valid!";
 
         var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
@@ -79,7 +78,7 @@ public sealed partial class PagesTests : IAsyncLifetime
     {
         // An unticked checkbox posts "false"; the file saying nothing about the WAF must not turn that into an edit.
         new GitCli(_app.RepositoryPath).CommitFile("specs/acme/dev/spec.yml", WithoutWaf);
-        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/acme/dev"), "edit-form");
 
         var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
 
@@ -105,11 +104,11 @@ public sealed partial class PagesTests : IAsyncLifetime
             """);
         const string file = "spec:\n  name: first\n  ratio: 1.0\n  scale: 1e3\n";
         git.CommitFile("specs/acme/dev/spec.yml", file);
-        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/acme/dev"), "edit-form");
         form["f:spec.name"] = "second";
 
         var preview = await PostAsync("/pods/acme/dev?handler=Preview", form);
-        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", Form(preview.Html, "preview"));
+        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", HtmlForm.Read(preview.Html, "preview"));
 
         Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
         var branch = git.Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal));
@@ -127,7 +126,7 @@ public sealed partial class PagesTests : IAsyncLifetime
 
         Assert.Matches("<input id=\"f-spec-ratio\" name=\"f:spec.ratio\" value=\"&#x2B;1.5\"\\s+type=\"text\"", page);
         Assert.Matches("<input id=\"f-spec-scale\" name=\"f:spec.scale\" value=\"1e3\"\\s+type=\"number\"", page);
-        var response = await PostAsync("/pods/acme/dev?handler=Preview", Form(page, "edit-form"));
+        var response = await PostAsync("/pods/acme/dev?handler=Preview", HtmlForm.Read(page, "edit-form"));
         Assert.Contains("Nothing to save", response.Html, StringComparison.Ordinal);
     }
 
@@ -135,7 +134,7 @@ public sealed partial class PagesTests : IAsyncLifetime
     public async Task After_a_conflict_the_form_keeps_only_the_users_changes_on_top_of_the_latest_version()
     {
         var git = new GitCli(_app.RepositoryPath);
-        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/acme/dev"), "edit-form");
         form["f:spec.compute.instance_name"] = "acme-dev-web";
         form["f:spec.compute.instance_type"] = "t3.large";
 
@@ -146,7 +145,7 @@ public sealed partial class PagesTests : IAsyncLifetime
         var conflict = await PostAsync("/pods/acme/dev?handler=Preview", form);
         Assert.Contains("data-testid=\"conflict\"", conflict.Html, StringComparison.Ordinal);
 
-        var again = Form(conflict.Html, "edit-form");
+        var again = HtmlForm.Read(conflict.Html, "edit-form");
         Assert.Equal("acme-dev-web", again["f:spec.compute.instance_name"]);
         Assert.Equal("t3.large", again["f:spec.compute.instance_type"]);
         Assert.Equal("true", again["f:spec.security.waf.enabled"]);
@@ -155,7 +154,7 @@ public sealed partial class PagesTests : IAsyncLifetime
         Assert.Contains("-    instance_type: t3.micro", diff, StringComparison.Ordinal);
         Assert.Contains("+    instance_type: t3.large", diff, StringComparison.Ordinal);
         Assert.DoesNotContain("enabled: false", diff, StringComparison.Ordinal);
-        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", Form(preview.Html, "preview"));
+        var submitted = await PostAsync("/pods/acme/dev?handler=Submit", HtmlForm.Read(preview.Html, "preview"));
 
         Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
         var saved = git.Show(git.Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal)), "specs/acme/dev/spec.yml");
@@ -167,7 +166,7 @@ public sealed partial class PagesTests : IAsyncLifetime
     [Fact]
     public async Task A_post_without_the_antiforgery_token_is_refused()
     {
-        var form = Form(await GetPageAsync("/pods/acme/dev"), "edit-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/acme/dev"), "edit-form");
         form.Remove("__RequestVerificationToken");
 
         var response = await PostAsync("/pods/acme/dev?handler=Preview", form);
@@ -194,14 +193,14 @@ public sealed partial class PagesTests : IAsyncLifetime
     [Fact]
     public async Task Creating_a_pod_from_the_form_opens_a_change_with_the_new_file()
     {
-        var form = Form(await GetPageAsync("/pods/new"), "new-form");
+        var form = HtmlForm.Read(await GetPageAsync("/pods/new"), "new-form");
         form["Customer"] = "initrode";
         form["Environment"] = "prd";
         form["f:spec.compute.instance_name"] = "initrode-web";
 
         var preview = await PostAsync("/pods/new?handler=Preview", form);
         Assert.Contains("+++ b/specs/initrode/prd/spec.yml", WebUtility.HtmlDecode(preview.Html), StringComparison.Ordinal);
-        var submitted = await PostAsync("/pods/new?handler=Submit", Form(preview.Html, "preview"));
+        var submitted = await PostAsync("/pods/new?handler=Submit", HtmlForm.Read(preview.Html, "preview"));
 
         Assert.Equal(HttpStatusCode.Redirect, submitted.Status);
         var branch = new GitCli(_app.RepositoryPath).Branches().Single(b => b.StartsWith("changes/", StringComparison.Ordinal));
@@ -236,48 +235,4 @@ public sealed partial class PagesTests : IAsyncLifetime
         using var response = await _browser.PostAsync(path, content, TestContext.Current.CancellationToken);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), response.Headers.Location?.ToString());
     }
-
-    /// <summary>The inputs a browser would post for the form marked with the test id (last value wins, as with checkboxes).</summary>
-    private static Dictionary<string, string> Form(string html, string testId)
-    {
-        var start = html.IndexOf($"data-testid=\"{testId}\"", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"no form {testId} on the page");
-        var formStart = html.LastIndexOf("<form", start, StringComparison.Ordinal);
-        var body = html[formStart..html.IndexOf("</form>", start, StringComparison.Ordinal)];
-        var values = new Dictionary<string, string>();
-        foreach (Match input in InputPattern().Matches(body))
-        {
-            var tag = input.Value;
-            var name = WebUtility.HtmlDecode(Attribute(tag, "name") ?? "");
-            if (name.Length == 0 || (tag.Contains("type=\"checkbox\"", StringComparison.Ordinal) && !tag.Contains("checked", StringComparison.Ordinal)))
-            {
-                continue;
-            }
-
-            values[name] = WebUtility.HtmlDecode(Attribute(tag, "value") ?? "");
-        }
-
-        foreach (Match select in SelectPattern().Matches(body))
-        {
-            var selected = SelectedPattern().Match(select.Groups["options"].Value);
-            values[WebUtility.HtmlDecode(select.Groups["name"].Value)] = selected.Success ? WebUtility.HtmlDecode(selected.Groups["value"].Value) : "";
-        }
-
-        return values;
-    }
-
-    private static string? Attribute(string tag, string name)
-    {
-        var match = Regex.Match(tag, $"\\s{name}=\"(?<v>[^\"]*)\"");
-        return match.Success ? match.Groups["v"].Value : null;
-    }
-
-    [GeneratedRegex("<input[^>]*>")]
-    private static partial Regex InputPattern();
-
-    [GeneratedRegex("<select[^>]*name=\"(?<name>[^\"]+)\"[^>]*>(?<options>.*?)</select>", RegexOptions.Singleline)]
-    private static partial Regex SelectPattern();
-
-    [GeneratedRegex("<option value=\"(?<value>[^\"]*)\" selected=\"selected\"")]
-    private static partial Regex SelectedPattern();
 }
