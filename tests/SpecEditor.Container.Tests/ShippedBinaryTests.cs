@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using SpecEditor.Container.Tests.Support;
 using SpecEditor.GitHubFake;
+using SpecEditor.Tests.Automation;
 
 namespace SpecEditor.Container.Tests;
 
@@ -23,7 +24,7 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         var built = await image.GetAsync();
-        _executable = await ShippedApp.ExtractAsync(built, _folder.File("app"));
+        _executable = await ShippedExecutable.ExtractAsync(built, _folder.File("app"));
     }
 
     public async ValueTask DisposeAsync()
@@ -35,8 +36,8 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
     [Fact]
     public async Task Its_pages_and_forms_edit_a_pod_into_a_change_request_on_the_local_store()
     {
-        await using var app = await ShippedApp.StartAsync(_executable, new Dictionary<string, string?> { ["DATA_DIR"] = _folder.File("local") });
-        using var browser = app.Browser();
+        await using var app = await StartAsync(new Dictionary<string, string?> { ["DATA_DIR"] = _folder.File("local") });
+        using var browser = Browser(app);
 
         Assert.Contains("href=\"/pods/acme/prd\"", await GetPageAsync(browser, "/"), StringComparison.Ordinal);
         var form = HtmlForm.Read(await GetPageAsync(browser, "/pods/acme/dev"), "edit-form");
@@ -66,8 +67,8 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
     [Fact]
     public async Task Its_JSON_API_and_OpenAPI_document_work_as_in_the_JIT_build()
     {
-        await using var app = await ShippedApp.StartAsync(_executable, new Dictionary<string, string?> { ["DATA_DIR"] = _folder.File("api") });
-        using var client = app.Browser();
+        await using var app = await StartAsync(new Dictionary<string, string?> { ["DATA_DIR"] = _folder.File("api") });
+        using var client = Browser(app);
 
         var pods = await client.GetFromJsonAsync<JsonElement>("/api/pods", Cancel);
         Assert.Contains(pods.GetProperty("pods").EnumerateArray(), pod => pod.GetProperty("customer").GetString() == "acme");
@@ -115,7 +116,7 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
         {
             ["specs/acme/dev/spec.yml"] = "metadata:\n  customer: acme\n  environment: dev\nspec:\n  compute:\n    instance_name: acme-dev-app\n    instance_type: t3.small\n",
         }, "Seed specs");
-        await using var app = await ShippedApp.StartAsync(_executable, new Dictionary<string, string?>
+        await using var app = await StartAsync(new Dictionary<string, string?>
         {
             ["DATA_DIR"] = _folder.File("github"),
             ["SPEC_STORE"] = "github",
@@ -129,7 +130,7 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
         });
 
         fake.BrowserUser = alice;
-        using var browser = app.Browser(followRedirects: true);
+        using var browser = Browser(app, followRedirects: true);
         using (var login = await browser.GetAsync("/auth/login?returnUrl=%2F", Cancel))
         {
             Assert.Equal(HttpStatusCode.OK, login.StatusCode);
@@ -155,9 +156,9 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
     {
         var database = await _postgres.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?> { ["DATA_DIR"] = _folder.File("pg"), ["DATABASE_URL"] = database };
-        await using (var first = await ShippedApp.StartAsync(_executable, settings))
+        await using (var first = await StartAsync(settings))
         {
-            using var client = first.Browser();
+            using var client = Browser(first);
             var pod = await client.GetFromJsonAsync<JsonElement>("/api/pods/acme/dev", Cancel);
             using var saved = await client.PostAsJsonAsync("/api/pods/acme/dev/changes", new
             {
@@ -167,11 +168,21 @@ public sealed class ShippedBinaryTests(SpecEditorImage image) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
         }
 
-        await using var second = await ShippedApp.StartAsync(_executable, settings);
-        using var again = second.Browser();
+        await using var second = await StartAsync(settings);
+        using var again = Browser(second);
         var changes = await again.GetFromJsonAsync<JsonElement>("/api/changes", Cancel);
         Assert.Equal("acme", Assert.Single(changes.EnumerateArray()).GetProperty("customer").GetString());
     }
+
+    private Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings) => AppProcess.StartAsync(settings, _executable);
+
+    /// <summary>A client that keeps cookies like a browser; redirects are followed only when asked.</summary>
+    private static HttpClient Browser(AppProcess app, bool followRedirects = false) =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = followRedirects })
+        {
+            BaseAddress = app.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
 
     private static async Task<string> GetPageAsync(HttpClient browser, string path)
     {

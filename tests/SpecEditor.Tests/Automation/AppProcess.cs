@@ -7,8 +7,8 @@ using SpecEditor.Tests.TestSupport;
 namespace SpecEditor.Tests.Automation;
 
 /// <summary>
-/// The built app as a real separate process (<c>dotnet SpecEditor.dll</c>), configured by environment variables on a free
-/// loopback port, so a test can kill it with SIGKILL mid-run and start it again.
+/// The built app as a real separate process (<c>dotnet SpecEditor.dll</c>, or a published executable), configured by
+/// environment variables on a free loopback port, so a test can kill it with SIGKILL mid-run and start it again.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -39,11 +39,16 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="executable">A published app (the Native AOT executable); by default the JIT build the tests were built with.</param>
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string? executable = null)
     {
         var port = LoopbackPort.Free();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(AppDll());
+        var start = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null)
+        {
+            start.ArgumentList.Add(AppDll());
+        }
+
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
